@@ -1,0 +1,360 @@
+#include "warp/local_object_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "lib/base/status_macros.h"
+#include "lib/storage/range.h"
+
+namespace warp {
+namespace {
+
+constexpr absl::string_view kTempDir = ".warp-tmp";
+
+absl::Status ErrnoStatus(int err, absl::string_view what,
+                         absl::string_view path) {
+  std::string message = absl::StrCat(what, " ", path, ": ", strerror(err));
+  switch (err) {
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(message);
+    case ENOTDIR:
+    case EISDIR:
+      return absl::FailedPreconditionError(message);
+    case EINTR:
+    case EAGAIN:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+// Closes a file descriptor when it goes out of scope.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+absl::Status SyncDir(const std::string& dir) {
+  ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus(errno, "open folder", dir);
+  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync folder", dir);
+  return absl::OkStatus();
+}
+
+std::string Parent(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+class LocalObjectStore final : public ObjectStore {
+ public:
+  LocalObjectStore(std::string root, LocalObjectStoreOptions options)
+      : root_(std::move(root)), options_(options) {}
+
+  absl::Status Put(absl::string_view key, absl::string_view data,
+                   const PutOptions& put_options) override {
+    ASSIGN_OR_RETURN(std::string path, PathOf(key));
+    std::string temp =
+        absl::StrCat(root_, "/", kTempDir, "/", getpid(), ".",
+                     temp_counter_.fetch_add(1), ".tmp");
+    RETURN_IF_ERROR(WriteTemp(temp, data));
+    absl::Status status = Publish(temp, path, key, put_options);
+    if (!status.ok()) unlink(temp.c_str());
+    return status;
+  }
+
+  absl::StatusOr<std::string> Get(absl::string_view key,
+                                  const ByteRange& range) override {
+    ASSIGN_OR_RETURN(std::string path, PathOf(key));
+    ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return MissingOr(errno, "open", key, path);
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) return ErrnoStatus(errno, "stat", path);
+    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    ASSIGN_OR_RETURN(auto span, ResolveRange(range, st.st_size));
+    std::string out(span.second, '\0');
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = pread(fd.get(), out.data() + done, out.size() - done,
+                        span.first + done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "read", path);
+      }
+      if (n == 0) {
+        return absl::DataLossError(
+            absl::StrCat("object ", path, " shrank while being read"));
+      }
+      done += n;
+    }
+    return out;
+  }
+
+  absl::StatusOr<ObjectInfo> Head(absl::string_view key) override {
+    ASSIGN_OR_RETURN(std::string path, PathOf(key));
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return MissingOr(errno, "stat", key, path);
+    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    return InfoOf(std::string(key), st);
+  }
+
+  absl::Status Delete(absl::string_view key) override {
+    ASSIGN_OR_RETURN(std::string path, PathOf(key));
+    if (unlink(path.c_str()) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
+      if (errno == EISDIR) return absl::OkStatus();  // a "folder", no object
+      return ErrnoStatus(errno, "delete", path);
+    }
+    // Remove folders left empty, so the tree does not grow forever. A racing
+    // Put recreates what it needs (see Publish).
+    for (std::string dir = Parent(path); dir.size() > root_.size();
+         dir = Parent(dir)) {
+      if (rmdir(dir.c_str()) != 0) break;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteMany(absl::Span<const std::string> keys) override {
+    for (const std::string& key : keys) RETURN_IF_ERROR(Delete(key));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<ObjectInfo>> List(
+      absl::string_view prefix) override {
+    // Walk only the folder that the prefix's complete segments name.
+    std::string dir_part;
+    size_t slash = prefix.rfind('/');
+    if (slash != absl::string_view::npos) dir_part = std::string(prefix.substr(0, slash));
+    std::vector<ObjectInfo> out;
+    RETURN_IF_ERROR(Walk(dir_part, prefix, &out));
+    std::sort(out.begin(), out.end(),
+              [](const ObjectInfo& a, const ObjectInfo& b) {
+                return a.key < b.key;
+              });
+    return out;
+  }
+
+  std::string Describe() const override {
+    return absl::StrCat("file://", root_);
+  }
+
+ private:
+  absl::StatusOr<std::string> PathOf(absl::string_view key) const {
+    RETURN_IF_ERROR(ValidateObjectKey(key));
+    if (key == kTempDir || absl::StartsWith(key, absl::StrCat(kTempDir, "/"))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "object key \"", key, "\" is reserved for temporary files"));
+    }
+    return absl::StrCat(root_, "/", key);
+  }
+
+  static absl::Status NotFound(absl::string_view key) {
+    return absl::NotFoundError(absl::StrCat("object \"", key, "\" not found"));
+  }
+
+  static absl::Status MissingOr(int err, absl::string_view what,
+                                absl::string_view key, const std::string& path) {
+    if (err == ENOENT || err == ENOTDIR) return NotFound(key);
+    return ErrnoStatus(err, what, path);
+  }
+
+  static ObjectInfo InfoOf(std::string key, const struct stat& st) {
+    absl::Time modified = absl::TimeFromTimespec(st.st_mtim);
+    return ObjectInfo{
+        std::move(key), static_cast<uint64_t>(st.st_size), modified,
+        absl::StrCat(absl::ToUnixNanos(modified), "-", st.st_size, "-",
+                     st.st_ino)};
+  }
+
+  absl::Status WriteTemp(const std::string& temp, absl::string_view data) {
+    ScopedFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                     0644));
+    if (fd.get() < 0) return ErrnoStatus(errno, "create", temp);
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        absl::Status status = ErrnoStatus(errno, "write", temp);
+        unlink(temp.c_str());
+        return status;
+      }
+      done += n;
+    }
+    if (options_.sync && fdatasync(fd.get()) != 0) {
+      absl::Status status = ErrnoStatus(errno, "fsync", temp);
+      unlink(temp.c_str());
+      return status;
+    }
+    return absl::OkStatus();
+  }
+
+  // Creates the folders leading to `path`, syncing each parent that gained
+  // an entry so the new folder survives a crash.
+  absl::Status MakeParents(const std::string& path) {
+    std::string dir = Parent(path);
+    if (dir.size() <= root_.size()) return absl::OkStatus();
+    if (mkdir(dir.c_str(), 0755) == 0) {
+      return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
+    }
+    if (errno == EEXIST) return absl::OkStatus();
+    if (errno != ENOENT) return ErrnoStatus(errno, "create folder", dir);
+    RETURN_IF_ERROR(MakeParents(dir));
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return ErrnoStatus(errno, "create folder", dir);
+    }
+    return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
+  }
+
+  // Moves the synced temporary file to the key's path: rename to replace,
+  // link to create only (link fails atomically if the path exists).
+  absl::Status Publish(const std::string& temp, const std::string& path,
+                       absl::string_view key, const PutOptions& put_options) {
+    for (int attempt = 0;; ++attempt) {
+      RETURN_IF_ERROR(MakeParents(path));
+      int rc = put_options.if_not_exists ? link(temp.c_str(), path.c_str())
+                                         : rename(temp.c_str(), path.c_str());
+      if (rc == 0) break;
+      int err = errno;
+      // A concurrent Delete may remove a folder we just made: make it again.
+      if (err == ENOENT && attempt < 10) continue;
+      if (err == EEXIST) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("object \"", key, "\" already exists"));
+      }
+      if (err == ENOTDIR || err == EISDIR) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "object key \"", key,
+            "\" conflicts with another key in the local folder (one is a "
+            "prefix folder of the other)"));
+      }
+      return ErrnoStatus(err, "publish", path);
+    }
+    if (put_options.if_not_exists) unlink(temp.c_str());
+    return options_.sync ? SyncDir(Parent(path)) : absl::OkStatus();
+  }
+
+  absl::Status Walk(const std::string& rel_dir, absl::string_view prefix,
+                    std::vector<ObjectInfo>* out) {
+    std::string dir = rel_dir.empty() ? root_ : absl::StrCat(root_, "/", rel_dir);
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+      if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
+      return ErrnoStatus(errno, "list", dir);
+    }
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(d)) {
+      absl::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      if (rel_dir.empty() && name == kTempDir) continue;
+      names.emplace_back(name);
+    }
+    closedir(d);
+    for (const std::string& name : names) {
+      std::string rel = rel_dir.empty() ? name : absl::StrCat(rel_dir, "/", name);
+      std::string full = absl::StrCat(root_, "/", rel);
+      struct stat st;
+      if (lstat(full.c_str(), &st) != 0) continue;  // deleted meanwhile
+      if (S_ISDIR(st.st_mode)) {
+        std::string as_prefix = rel + "/";
+        // Descend only where keys below can match the prefix.
+        size_t n = std::min(as_prefix.size(), prefix.size());
+        if (absl::string_view(as_prefix).substr(0, n) == prefix.substr(0, n)) {
+          RETURN_IF_ERROR(Walk(rel, prefix, out));
+        }
+      } else if (S_ISREG(st.st_mode) && absl::StartsWith(rel, prefix)) {
+        out->push_back(InfoOf(rel, st));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string root_;
+  const LocalObjectStoreOptions options_;
+  std::atomic<uint64_t> temp_counter_{0};
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ObjectStore>> OpenLocalObjectStore(
+    const std::string& root, const LocalObjectStoreOptions& options) {
+  if (root.empty()) return absl::InvalidArgumentError("local bucket path is empty");
+  std::string path = root;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (options.create_if_missing) {
+    // mkdir -p
+    for (size_t i = 1; i <= path.size(); ++i) {
+      if (i == path.size() || path[i] == '/') {
+        std::string prefix = path.substr(0, i);
+        if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+          return ErrnoStatus(errno, "create bucket folder", prefix);
+        }
+      }
+    }
+  }
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) == nullptr) {
+    return ErrnoStatus(errno, "open bucket folder", path);
+  }
+  struct stat st;
+  if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("bucket path ", resolved, " is not a folder"));
+  }
+  std::string real = resolved;
+  std::string temp_dir = absl::StrCat(real, "/", kTempDir);
+  if (mkdir(temp_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, "create folder", temp_dir);
+  }
+  // Leftovers of a crashed process were never published: remove them, but
+  // not those of a live process sharing the folder (names start "<pid>.").
+  if (DIR* d = opendir(temp_dir.c_str())) {
+    while (struct dirent* entry = readdir(d)) {
+      absl::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      int pid = 0;
+      if (absl::SimpleAtoi(name.substr(0, name.find('.')), &pid) && pid > 0 &&
+          pid != getpid() && kill(pid, 0) == 0) {
+        continue;
+      }
+      unlink(absl::StrCat(temp_dir, "/", name).c_str());
+    }
+    closedir(d);
+  }
+  return std::unique_ptr<ObjectStore>(
+      std::make_unique<LocalObjectStore>(real, options));
+}
+
+}  // namespace warp

@@ -1,0 +1,14 @@
+#include "warp/memory_object_store.h"
+
+#include "lib/storage/testing/object_store_conformance.h"
+
+namespace warp {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(Memory, ObjectStoreConformanceTest,
+                         ::testing::Values(ObjectStoreFactory{
+                             "memory", [] { return NewMemoryObjectStore(); }}),
+                         ObjectStoreFactoryName);
+
+}  // namespace
+}  // namespace warp

@@ -25,6 +25,9 @@ struct ObjectStoreFactory {
   std::function<std::unique_ptr<ObjectStore>()> make;
   // Whether create-only Put is enforced (s3rver ignores If-None-Match).
   bool enforces_create_only = true;
+  // Whether an overwrite is atomic for concurrent readers (s3rver writes
+  // objects in place, so a reader can see a mix of two versions).
+  bool atomic_overwrite = true;
 };
 
 // Prints the factory by name in test output.

@@ -1,0 +1,32 @@
+// HttpTransport over libcurl: a pool of easy handles (each keeps its
+// connections alive between requests), TLS through OpenSSL with peer and host
+// verification, connect / total / low-speed timeouts, bounded response size.
+//
+// Thread-safety: thread-safe. A request borrows a handle for its duration.
+#ifndef WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_
+#define WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "lib/storage/s3/http_transport.h"
+
+namespace warp::s3 {
+
+struct CurlTransportOptions {
+  absl::Duration connect_timeout = absl::Seconds(5);
+  int64_t low_speed_bytes = 1024;
+  absl::Duration low_speed_time = absl::Seconds(10);
+  std::string ca_file;  // empty: the system CA store
+  int max_idle_handles = 64;
+  uint64_t max_response_bytes = uint64_t{1} << 30;
+};
+
+std::unique_ptr<HttpTransport> NewCurlTransport(
+    const CurlTransportOptions& options);
+
+}  // namespace warp::s3
+
+#endif  // WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_

@@ -1,0 +1,91 @@
+#include "lib/storage/s3/s3_errors.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "lib/storage/s3/s3_xml.h"
+
+namespace warp::s3 {
+namespace {
+
+absl::StatusCode CodeFor(int http_status, absl::string_view s3_code) {
+  // Specific S3 error codes first: they are more precise than HTTP statuses.
+  if (s3_code == "NoSuchKey") return absl::StatusCode::kNotFound;
+  if (s3_code == "NoSuchBucket") return absl::StatusCode::kFailedPrecondition;
+  if (s3_code == "InvalidAccessKeyId" || s3_code == "SignatureDoesNotMatch" ||
+      s3_code == "ExpiredToken" || s3_code == "InvalidToken" ||
+      s3_code == "AuthorizationHeaderMalformed") {
+    return absl::StatusCode::kUnauthenticated;
+  }
+  if (s3_code == "AccessDenied") return absl::StatusCode::kPermissionDenied;
+  if (s3_code == "SlowDown" || s3_code == "RequestTimeout" ||
+      s3_code == "InternalError" || s3_code == "ServiceUnavailable" ||
+      s3_code == "ConditionalRequestConflict") {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (s3_code == "PreconditionFailed") return absl::StatusCode::kAlreadyExists;
+  if (s3_code == "InvalidRange") return absl::StatusCode::kOutOfRange;
+  switch (http_status) {
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 409:
+      return absl::StatusCode::kAborted;
+    case 412:
+      return absl::StatusCode::kAlreadyExists;
+    case 416:
+      return absl::StatusCode::kOutOfRange;
+    case 408:
+    case 429:
+      return absl::StatusCode::kUnavailable;
+    default:
+      break;
+  }
+  if (http_status >= 500) return absl::StatusCode::kUnavailable;
+  return absl::StatusCode::kUnknown;
+}
+
+}  // namespace
+
+std::optional<std::string> S3ErrorCodeOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kS3ErrorCodePayload);
+  if (!payload.has_value()) return std::nullopt;
+  return std::string(*payload);
+}
+
+absl::Status StatusFromResponse(absl::string_view operation,
+                                const HttpResponse& response) {
+  std::string s3_code;
+  std::string detail;
+  if (!response.body.empty()) {
+    absl::StatusOr<S3ErrorInfo> info = ParseS3Error(response.body);
+    if (info.ok()) {
+      s3_code = info->code;
+      detail = absl::StrCat(": ", info->code,
+                            info->message.empty() ? "" : ": ", info->message);
+      if (!info->request_id.empty()) {
+        absl::StrAppend(&detail, " (request id ", info->request_id, ")");
+      }
+    } else {
+      detail = absl::StrCat(": unreadable error body (", info.status().message(),
+                            ")");
+    }
+  }
+  absl::Status status(CodeFor(response.status, s3_code),
+                      absl::StrCat(operation, ": HTTP ", response.status, detail));
+  if (!s3_code.empty()) {
+    status.SetPayload(kS3ErrorCodePayload, absl::Cord(s3_code));
+  }
+  return status;
+}
+
+bool IsRetryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace warp::s3

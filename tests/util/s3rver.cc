@@ -1,0 +1,66 @@
+#include "tests/util/s3rver.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+
+namespace warp::testing {
+
+absl::StatusOr<std::unique_ptr<S3rver>> S3rver::Start(const std::string& bucket) {
+  const char* binary = std::getenv("WARP_S3RVER");
+  if (binary == nullptr || *binary == '\0') {
+    return absl::FailedPreconditionError(
+        "WARP_S3RVER is not set: run the tests with scripts/test.sh, which "
+        "installs s3rver and passes its path");
+  }
+  std::unique_ptr<S3rver> server(new S3rver());
+  server->binary_ = binary;
+  server->bucket_ = bucket;
+  server->dir_ = NewTempDir("s3rver");
+  ASSIGN_OR_RETURN(server->port_, PickFreePort());
+  RETURN_IF_ERROR(server->Launch());
+  return server;
+}
+
+absl::Status S3rver::Launch() {
+  ASSIGN_OR_RETURN(Subprocess process,
+                   // s3rver's continuation tokens use DES, which Node 20's
+                   // OpenSSL 3 offers only through the legacy provider.
+                   Subprocess::Start({"node", "--openssl-legacy-provider",
+                                      binary_, "-d", dir_, "-a", "127.0.0.1",
+                                      "-p", absl::StrCat(port_), "-s",
+                                      "--configure-bucket", bucket_},
+                                     dir_ + ".log"));
+  process_.emplace(std::move(process));
+  absl::Status ready = WaitForPort(port_, absl::Seconds(30));
+  if (!ready.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "s3rver did not start (see ", dir_, ".log): ", ready.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status S3rver::Restart() {
+  process_.reset();
+  return Launch();
+}
+
+std::string S3rver::endpoint() const {
+  return absl::StrCat("http://127.0.0.1:", port_);
+}
+
+S3Options S3rver::StoreOptions() const {
+  S3Options options;
+  options.bucket = bucket_;
+  options.endpoint = endpoint();
+  options.region = "us-east-1";
+  options.path_style = true;
+  options.access_key_id = "S3RVER";
+  options.secret_access_key = "S3RVER";
+  options.initial_backoff = absl::Milliseconds(5);
+  options.max_backoff = absl::Milliseconds(200);
+  return options;
+}
+
+}  // namespace warp::testing

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with clang's libFuzzer (+ASan/UBSan), by hand:
+#
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# New inputs that add coverage are merged into tests/fuzz/corpus/<target>/,
+# which the test suite replays on every run (//...:*_fuzz_replay). Commit
+# them. Crashes are written to fuzz-out/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+shift || true
+
+# target name -> sources
+declare -A TARGETS=(
+  [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
+)
+ABSL_LIBS="-labsl_statusor -labsl_status -labsl_strings -labsl_strings_internal
+  -labsl_str_format_internal -labsl_cord -labsl_cord_internal -labsl_cordz_info
+  -labsl_cordz_functions -labsl_cordz_handle -labsl_time -labsl_time_zone
+  -labsl_int128 -labsl_synchronization -labsl_graphcycles_internal
+  -labsl_spinlock_wait -labsl_stacktrace -labsl_symbolize
+  -labsl_debugging_internal -labsl_demangle_internal -labsl_malloc_internal
+  -labsl_exponential_biased -labsl_bad_optional_access
+  -labsl_bad_variant_access -labsl_strerror -labsl_civil_time
+  -labsl_raw_logging_internal -labsl_throw_delegate -labsl_base"
+
+selected=("$@")
+((${#selected[@]})) || selected=("${!TARGETS[@]}")
+for name in "${selected[@]}"; do
+  srcs="${TARGETS[$name]:?unknown fuzz target $name}"
+  out="fuzz-out/$name"
+  mkdir -p "$out" "tests/fuzz/corpus/$name"
+  echo "fuzz: building $name"
+  # shellcheck disable=SC2086
+  clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -I. -Iinclude $srcs $ABSL_LIBS \
+    -o "$out/$name"
+  echo "fuzz: running $name for ${seconds}s"
+  mkdir -p "$out/new"
+  "$out/$name" -max_total_time="$seconds" -artifact_prefix="$out/" \
+    -rss_limit_mb=2048 -malloc_limit_mb=512 "$out/new" "tests/fuzz/corpus/$name"
+  "$out/$name" -merge=1 "tests/fuzz/corpus/$name" "$out/new" >/dev/null 2>&1
+done

@@ -17,8 +17,13 @@ namespace warp::testing {
 class S3rver {
  public:
   // Starts s3rver with bucket `bucket` and waits until it serves.
+  // With `tls`, serves HTTPS with a fresh self-signed certificate for
+  // 127.0.0.1 (see cert_file()).
   static absl::StatusOr<std::unique_ptr<S3rver>> Start(
-      const std::string& bucket = "warp-test");
+      const std::string& bucket = "warp-test", bool tls = false);
+
+  // The PEM certificate of a TLS server (usable as a CA file).
+  const std::string& cert_file() const { return cert_file_; }
 
   int port() const { return port_; }
   std::string endpoint() const;
@@ -35,6 +40,8 @@ class S3rver {
   std::string binary_;
   std::string dir_;
   std::string bucket_;
+  std::string cert_file_;
+  std::string key_file_;
   int port_ = 0;
   std::optional<Subprocess> process_;
 };

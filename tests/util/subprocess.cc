@@ -75,11 +75,10 @@ void Subprocess::Kill() {
   pid_ = -1;
 }
 
-int Subprocess::Stop(absl::Duration grace) {
+int Subprocess::Wait(absl::Duration timeout) {
   if (pid_ <= 0) return -1;
-  kill(-pid_, SIGTERM);
-  absl::Time deadline = absl::Now() + grace;
-  while (absl::Now() < deadline) {
+  absl::Time deadline = absl::Now() + timeout;
+  do {
     int status;
     pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
@@ -88,9 +87,16 @@ int Subprocess::Stop(absl::Duration grace) {
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     absl::SleepFor(absl::Milliseconds(20));
-  }
-  Kill();
+  } while (absl::Now() < deadline);
   return -1;
+}
+
+int Subprocess::Stop(absl::Duration grace) {
+  if (pid_ <= 0) return -1;
+  kill(-pid_, SIGTERM);
+  int status = Wait(grace);
+  if (status == -1) Kill();
+  return status;
 }
 
 absl::StatusOr<int> PickFreePort() {

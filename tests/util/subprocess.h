@@ -33,6 +33,9 @@ class Subprocess {
   void Signal(int signal);
   // SIGKILLs the process group and reaps the child. Idempotent.
   void Kill();
+  // Waits up to `timeout` for the process to exit by itself; returns its exit
+  // status (128+signal if killed by one), or -1 if it still runs.
+  int Wait(absl::Duration timeout);
   // SIGTERM, then waits up to `grace`; returns the exit status, or -1 if it
   // had to be killed.
   int Stop(absl::Duration grace = absl::Seconds(10));

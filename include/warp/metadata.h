@@ -1,0 +1,102 @@
+// Value types of the metadata store: what a virtual cluster knows about
+// topics, partitions, the batches in objects, producers, groups and agents.
+// Plain values; thread-compatible.
+#ifndef WARP_METADATA_H_
+#define WARP_METADATA_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "warp/kafka_error.h"
+
+namespace warp {
+
+// A topic's 128-bit id, as Kafka's Uuid.
+struct TopicId {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool operator==(const TopicId&) const = default;
+  bool IsZero() const { return hi == 0 && lo == 0; }
+};
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  bool operator==(const TopicPartition&) const = default;
+  bool operator<(const TopicPartition& o) const {
+    return topic != o.topic ? topic < o.topic : partition < o.partition;
+  }
+};
+
+// A topic's configuration: Kafka config names to values (strings, validated
+// against the known configs with their types and ranges).
+using TopicConfigs = std::map<std::string, std::string>;
+
+struct TopicInfo {
+  std::string name;
+  TopicId id;
+  int32_t partitions = 0;
+  TopicConfigs configs;  // only the configs set explicitly
+};
+
+// One record batch as a producer hands it to the metadata store: where its
+// bytes are, and what the store needs to assign offsets and dedup.
+struct BatchToCommit {
+  std::string topic;
+  int32_t partition = 0;
+  uint64_t byte_offset = 0;  // within the object
+  uint32_t byte_length = 0;
+  int32_t record_count = 0;     // lastOffsetDelta + 1
+  int64_t max_timestamp = -1;   // ms
+  int64_t producer_id = -1;     // -1: not idempotent
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  bool transactional = false;
+};
+
+// What the store decided for one batch of a committed file.
+struct BatchResult {
+  KafkaError error = KafkaError::kNone;
+  int64_t base_offset = -1;
+  int64_t log_append_time = -1;  // ms, for LogAppendTime topics
+  int64_t log_start_offset = -1;
+  bool duplicate = false;  // an earlier commit stored it; offsets are its own
+};
+
+// Where a batch (or, after compaction, a run of batches) lives.
+struct BatchLocation {
+  std::string object_key;
+  uint64_t byte_offset = 0;
+  uint32_t byte_length = 0;
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+  int64_t max_timestamp = -1;
+};
+
+struct PartitionOffsets {
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+};
+
+struct GroupOffset {
+  int64_t offset = -1;
+  int32_t leader_epoch = -1;
+  std::string metadata;
+  int64_t commit_time_ms = 0;
+};
+
+struct AgentInfo {
+  std::string id;
+  std::string address;  // host:port advertised to clients
+  std::string zone;
+  std::vector<std::string> roles;
+  int64_t lease_expires_ms = 0;
+};
+
+}  // namespace warp
+
+#endif  // WARP_METADATA_H_

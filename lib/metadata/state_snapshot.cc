@@ -1,0 +1,91 @@
+// Snapshots of MetadataState: every field, in a fixed order.
+#include "absl/strings/str_cat.h"
+#include "lib/metadata/fields.h"
+#include "lib/metadata/state.h"
+
+namespace warp::metadata {
+
+constexpr uint32_t kSnapshotMagic = 0x57415053;  // "WAPS"
+constexpr uint32_t kSnapshotVersion = 1;
+
+template <typename Io> void Fields(Io& io, IndexEntry& v) {
+  io(v.object_id); io(v.byte_offset); io(v.base_offset); io(v.last_offset);
+  io(v.max_timestamp); io(v.byte_length);
+}
+template <typename Io> void Fields(Io& io, ProducerBatch& v) {
+  io(v.first_seq); io(v.last_seq); io(v.base_offset); io(v.append_time);
+}
+template <typename Io> void Fields(Io& io, ProducerEntry& v) {
+  io(v.epoch); io(v.batches);
+}
+template <typename Io> void Fields(Io& io, ObjectRecord& v) {
+  io(v.key); io(v.size); io(v.live_entries); io(v.created_ms); io(v.dead_since_ms);
+}
+template <typename Io> void Fields(Io& io, PartitionLog& log) {
+  int64_t start = log.log_start_offset();
+  int64_t hwm = log.high_watermark();
+  std::deque<IndexEntry> entries;
+  std::map<int64_t, ProducerEntry> producers;
+  if constexpr (std::is_same_v<Io, FieldWriter>) {
+    entries = log.entries();
+    producers = log.producers();
+  }
+  io(start); io(hwm); io(entries); io(producers);
+  if constexpr (std::is_same_v<Io, FieldReader>) {
+    log.Restore(start, hwm, std::move(entries), std::move(producers));
+  }
+}
+
+template <typename Io>
+void Fields(Io& io, MetadataState& s) {
+  uint32_t topic_count = static_cast<uint32_t>(s.topics_.size());
+  io(topic_count);
+  if constexpr (std::is_same_v<Io, FieldWriter>) {
+    for (auto& [name, topic] : s.topics_) {
+      io(topic.info);
+      io(topic.partitions);
+    }
+  } else {
+    for (uint32_t i = 0; i < topic_count && io.r.ok(); ++i) {
+      MetadataState::Topic topic;
+      io(topic.info);
+      io(topic.partitions);
+      std::string name = topic.info.name;
+      s.topics_[name] = std::move(topic);
+    }
+  }
+  io(s.objects_);
+  io(s.object_ids_);
+  io(s.next_object_id_);
+  io(s.next_producer_id_);
+  io(s.groups_);
+  io(s.agents_);
+}
+
+std::string MetadataState::Snapshot() const {
+  std::string out;
+  FieldWriter io{BinaryWriter(&out)};
+  io.w.Fixed<uint32_t>(kSnapshotMagic);
+  io.w.Fixed<uint32_t>(kSnapshotVersion);
+  io(*const_cast<MetadataState*>(this));
+  return out;
+}
+
+absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view bytes) {
+  FieldReader io{BinaryReader(bytes)};
+  uint32_t magic = io.r.Fixed<uint32_t>();
+  uint32_t version = io.r.Fixed<uint32_t>();
+  if (!io.r.ok() || magic != kSnapshotMagic) {
+    return absl::DataLossError("not a warp metadata snapshot");
+  }
+  if (version != kSnapshotVersion) {
+    return absl::DataLossError(absl::StrCat("unknown snapshot version ", version));
+  }
+  MetadataState state;
+  io(state);
+  if (!io.r.ok()) return io.r.status();
+  if (!io.r.done()) return absl::DataLossError("trailing bytes after snapshot");
+  return state;
+}
+
+}  // namespace warp::metadata

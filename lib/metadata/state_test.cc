@@ -1,0 +1,311 @@
+#include "lib/metadata/state.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lib/metadata/command.h"
+
+namespace warp::metadata {
+namespace {
+
+BatchToCommit Batch(const std::string& topic, int32_t partition, int32_t records,
+                    uint64_t at = 0, uint32_t length = 100) {
+  BatchToCommit b;
+  b.topic = topic;
+  b.partition = partition;
+  b.record_count = records;
+  b.byte_offset = at;
+  b.byte_length = length;
+  b.max_timestamp = 1000;
+  return b;
+}
+
+BatchToCommit Idempotent(BatchToCommit b, int64_t pid, int16_t epoch, int32_t seq) {
+  b.producer_id = pid;
+  b.producer_epoch = epoch;
+  b.base_sequence = seq;
+  return b;
+}
+
+CommitFile File(const std::string& key, std::vector<BatchToCommit> batches,
+                int64_t time_ms = 5000) {
+  return CommitFile{key, 1 << 20, time_ms, std::move(batches)};
+}
+
+class StateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(state_.Apply(CreateTopic{"orders", {1, 2}, 3, {}}).error,
+              KafkaError::kNone);
+  }
+  CommandResult Commit(std::vector<BatchToCommit> batches) {
+    return state_.Apply(File(absl::StrCat("obj-", ++files_), std::move(batches)));
+  }
+  MetadataState state_;
+  int files_ = 0;
+};
+
+TEST_F(StateTest, TopicValidationFollowsKafka) {
+  EXPECT_EQ(state_.Apply(CreateTopic{"orders", {}, 1, {}}).error,
+            KafkaError::kTopicAlreadyExists);
+  EXPECT_EQ(state_.Apply(CreateTopic{"bad name", {}, 1, {}}).error,
+            KafkaError::kInvalidTopic);
+  EXPECT_EQ(state_.Apply(CreateTopic{"..", {}, 1, {}}).error, KafkaError::kInvalidTopic);
+  EXPECT_EQ(state_.Apply(CreateTopic{std::string(250, 'a'), {}, 1, {}}).error,
+            KafkaError::kInvalidTopic);
+  EXPECT_EQ(state_.Apply(CreateTopic{"zero", {}, 0, {}}).error,
+            KafkaError::kInvalidPartitions);
+  CommandResult bad = state_.Apply(CreateTopic{"cfg", {}, 1, {{"retention.ms", "soon"}}});
+  EXPECT_EQ(bad.error, KafkaError::kInvalidConfig);
+  EXPECT_NE(bad.message.find("retention.ms"), std::string::npos);
+  EXPECT_EQ(state_.Apply(CreateTopic{"cfg", {}, 1, {{"no.such.config", "1"}}}).error,
+            KafkaError::kInvalidConfig);
+  EXPECT_EQ(state_.Apply(CreateTopic{"cfg", {}, 1,
+                                     {{"cleanup.policy", "compact,delete"},
+                                      {"retention.ms", "-1"},
+                                      {"message.timestamp.type", "LogAppendTime"}}})
+                .error,
+            KafkaError::kNone);
+}
+
+TEST_F(StateTest, AlterConfigsAndPartitions) {
+  EXPECT_EQ(state_.Apply(AlterTopicConfigs{"orders", {{"retention.ms", "1000"}}, {}, false}).error,
+            KafkaError::kNone);
+  EXPECT_EQ(state_.FindTopic("orders")->configs.at("retention.ms"), "1000");
+  EXPECT_EQ(state_.Apply(AlterTopicConfigs{"orders", {{"retention.ms", "x"}}, {}, false}).error,
+            KafkaError::kInvalidConfig);
+  EXPECT_EQ(state_.FindTopic("orders")->configs.at("retention.ms"), "1000");
+  EXPECT_EQ(state_.Apply(AlterTopicConfigs{"orders", {}, {"retention.ms"}, false}).error,
+            KafkaError::kNone);
+  EXPECT_TRUE(state_.FindTopic("orders")->configs.empty());
+  EXPECT_EQ(state_.Apply(CreatePartitions{"orders", 3}).error, KafkaError::kInvalidPartitions);
+  EXPECT_EQ(state_.Apply(CreatePartitions{"orders", 5}).error, KafkaError::kNone);
+  EXPECT_NE(state_.FindPartition({"orders", 4}), nullptr);
+  EXPECT_EQ(state_.Apply(CreatePartitions{"nope", 5}).error,
+            KafkaError::kUnknownTopicOrPartition);
+}
+
+TEST_F(StateTest, CommitAssignsContiguousOffsetsPerPartition) {
+  CommandResult r = Commit({Batch("orders", 0, 10), Batch("orders", 1, 3),
+                            Batch("orders", 0, 5, 100), Batch("missing", 0, 1)});
+  ASSERT_EQ(r.batches.size(), 4u);
+  EXPECT_EQ(r.batches[0].base_offset, 0);
+  EXPECT_EQ(r.batches[1].base_offset, 0);
+  EXPECT_EQ(r.batches[2].base_offset, 10);
+  EXPECT_EQ(r.batches[3].error, KafkaError::kUnknownTopicOrPartition);
+  r = Commit({Batch("orders", 0, 1)});
+  EXPECT_EQ(r.batches[0].base_offset, 15);
+  EXPECT_EQ(state_.FindPartition({"orders", 0})->high_watermark(), 16);
+}
+
+TEST_F(StateTest, FindBatchesFromTheBatchHoldingTheOffset) {
+  Commit({Batch("orders", 0, 10, 0, 100)});
+  Commit({Batch("orders", 0, 10, 0, 100)});
+  Commit({Batch("orders", 0, 10, 0, 100)});
+  for (int64_t offset = 0; offset < 30; ++offset) {
+    std::vector<BatchLocation> found;
+    ASSERT_EQ(state_.FindBatches({"orders", 0}, offset, 1, &found), KafkaError::kNone);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].base_offset, offset / 10 * 10);
+    EXPECT_EQ(found[0].object_key, absl::StrCat("obj-", offset / 10 + 1));
+  }
+  std::vector<BatchLocation> found;
+  EXPECT_EQ(state_.FindBatches({"orders", 0}, 5, 250, &found), KafkaError::kNone);
+  EXPECT_EQ(found.size(), 2u);  // 100 + 100 <= 250 < 300
+  found.clear();
+  EXPECT_EQ(state_.FindBatches({"orders", 0}, 30, 1000, &found), KafkaError::kNone);
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(state_.FindBatches({"orders", 0}, 31, 1000, &found),
+            KafkaError::kOffsetOutOfRange);
+}
+
+TEST_F(StateTest, IdempotentDuplicatesGetTheirOriginalOffsets) {
+  auto b = [&](int32_t seq, int16_t epoch = 0) {
+    return Idempotent(Batch("orders", 0, 2), 7, epoch, seq);
+  };
+  EXPECT_EQ(Commit({b(0)}).batches[0].base_offset, 0);
+  EXPECT_EQ(Commit({b(2)}).batches[0].base_offset, 2);
+  CommandResult dup = Commit({b(0)});
+  EXPECT_TRUE(dup.batches[0].duplicate);
+  EXPECT_EQ(dup.batches[0].base_offset, 0);
+  EXPECT_EQ(state_.FindPartition({"orders", 0})->high_watermark(), 4);
+  // A gap.
+  EXPECT_EQ(Commit({b(10)}).batches[0].error, KafkaError::kOutOfOrderSequenceNumber);
+  // Next in order.
+  EXPECT_EQ(Commit({b(4)}).batches[0].base_offset, 4);
+  // Fencing: a new epoch must start at 0; then the old epoch is fenced.
+  EXPECT_EQ(Commit({b(6, 1)}).batches[0].error, KafkaError::kOutOfOrderSequenceNumber);
+  EXPECT_EQ(Commit({b(0, 1)}).batches[0].base_offset, 6);
+  EXPECT_EQ(Commit({b(6, 0)}).batches[0].error, KafkaError::kInvalidProducerEpoch);
+  // An unknown producer may start anywhere (KIP-360).
+  EXPECT_EQ(Commit({Idempotent(Batch("orders", 0, 1), 99, 0, 500)}).batches[0].error,
+            KafkaError::kNone);
+}
+
+TEST_F(StateTest, OnlyTheLastFiveBatchesAreRemembered) {
+  for (int i = 0; i < 6; ++i) {
+    Commit({Idempotent(Batch("orders", 1, 1), 3, 0, i)});
+  }
+  EXPECT_TRUE(Commit({Idempotent(Batch("orders", 1, 1), 3, 0, 1)}).batches[0].duplicate);
+  EXPECT_EQ(Commit({Idempotent(Batch("orders", 1, 1), 3, 0, 0)}).batches[0].error,
+            KafkaError::kOutOfOrderSequenceNumber);
+}
+
+TEST_F(StateTest, SequencesWrapAtIntMax) {
+  int32_t max = std::numeric_limits<int32_t>::max();
+  EXPECT_EQ(Commit({Idempotent(Batch("orders", 2, 2), 5, 0, max - 1)}).batches[0].error,
+            KafkaError::kNone);
+  EXPECT_EQ(Commit({Idempotent(Batch("orders", 2, 1), 5, 0, 0)}).batches[0].error,
+            KafkaError::kNone);
+}
+
+TEST_F(StateTest, DeleteRecordsAdvancesLogStartAndKillsObjects) {
+  Commit({Batch("orders", 0, 10)});
+  Commit({Batch("orders", 0, 10)});
+  CommandResult r = state_.Apply(DeleteRecords{{"orders", 0}, 15, 7000});
+  EXPECT_EQ(r.log_start_offset, 15);
+  EXPECT_EQ(state_.FindObject("obj-1")->dead_since_ms, 7000);
+  EXPECT_EQ(state_.FindObject("obj-2")->dead_since_ms, -1);
+  std::vector<BatchLocation> found;
+  EXPECT_EQ(state_.FindBatches({"orders", 0}, 14, 100, &found),
+            KafkaError::kOffsetOutOfRange);
+  EXPECT_EQ(state_.FindBatches({"orders", 0}, 15, 100, &found), KafkaError::kNone);
+  EXPECT_EQ(state_.Apply(DeleteRecords{{"orders", 0}, 99, 0}).error,
+            KafkaError::kOffsetOutOfRange);
+  EXPECT_EQ(state_.Apply(DeleteRecords{{"orders", 0}, -1, 8000}).log_start_offset, 20);
+  EXPECT_EQ(state_.DeadObjects(8001).size(), 2u);
+  state_.Apply(ForgetObjects{{"obj-1", "obj-2"}});
+  EXPECT_EQ(state_.object_count(), 0u);
+}
+
+TEST_F(StateTest, ReplaceFilesSwapsRangesOrRejectsStaleInputs) {
+  Commit({Batch("orders", 0, 10, 0), Batch("orders", 1, 4, 100)});
+  Commit({Batch("orders", 0, 10, 0)});
+  ReplaceFiles merge{{"obj-1", "obj-2"}, "merged", 500, 9000,
+                     {{{"orders", 0}, 0, 19, 0, 200, 1000},
+                      {{"orders", 1}, 0, 3, 200, 100, 1000}}};
+  ASSERT_EQ(state_.Apply(merge).error, KafkaError::kNone);
+  std::vector<BatchLocation> found;
+  state_.FindBatches({"orders", 0}, 12, 1000, &found);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].object_key, "merged");
+  EXPECT_EQ(found[0].base_offset, 0);
+  EXPECT_EQ(state_.FindObject("obj-1")->dead_since_ms, 9000);
+  // Doing it again: the inputs are dead now.
+  merge.output_key = "merged-again";
+  EXPECT_EQ(state_.Apply(merge).error, KafkaError::kStaleInput);
+  // A range that no longer matches (retention moved in).
+  Commit({Batch("orders", 0, 5)});
+  state_.Apply(DeleteRecords{{"orders", 0}, 22, 9500});
+  ReplaceFiles stale{{"obj-3"}, "m3", 500, 9600, {{{"orders", 0}, 20, 24, 0, 100, 1}}};
+  EXPECT_EQ(state_.Apply(stale).error, KafkaError::kNone);  // entry 20-24 intact
+  ReplaceFiles partial{{"m3"}, "m4", 500, 9700, {{{"orders", 0}, 21, 24, 0, 100, 1}}};
+  EXPECT_EQ(state_.Apply(partial).error, KafkaError::kStaleInput);
+}
+
+TEST_F(StateTest, GroupOffsetsAndAgents) {
+  CommitGroupOffsets commit{"g", 1234, {{{"orders", 0}, {42, 3, "meta", 0}}}};
+  ASSERT_EQ(state_.Apply(commit).error, KafkaError::kNone);
+  const auto* offsets = state_.GroupOffsets("g");
+  ASSERT_NE(offsets, nullptr);
+  EXPECT_EQ(offsets->at({"orders", 0}).offset, 42);
+  EXPECT_EQ(offsets->at({"orders", 0}).metadata, "meta");
+  EXPECT_EQ(offsets->at({"orders", 0}).commit_time_ms, 1234);
+  CommitGroupOffsets unknown{"g", 1, {{{"nope", 0}, {1, -1, "", 0}}}};
+  EXPECT_EQ(state_.Apply(unknown).error, KafkaError::kUnknownTopicOrPartition);
+  EXPECT_EQ(state_.Apply(DeleteGroupOffsets{"g", {}}).error, KafkaError::kNone);
+  EXPECT_EQ(state_.GroupOffsets("g"), nullptr);
+  state_.Apply(RegisterAgent{{"a1", "h:1", "z1", {"produce"}, 100}});
+  state_.Apply(RegisterAgent{{"a2", "h:2", "z2", {"fetch"}, 300}});
+  state_.Apply(ExpireAgents{200});
+  ASSERT_EQ(state_.Agents().size(), 1u);
+  EXPECT_EQ(state_.Agents()[0].id, "a2");
+  EXPECT_EQ(state_.Apply(AllocateProducerIds{3}).producer_id, 1);
+  EXPECT_EQ(state_.Apply(AllocateProducerIds{1}).producer_id, 4);
+}
+
+// A random but valid-ish stream of every kind of command.
+std::vector<Command> RandomCommands(uint64_t seed, int n) {
+  std::mt19937_64 rng(seed);
+  std::vector<Command> out;
+  out.push_back(CreateTopic{"t0", {1, 1}, 4, {}});
+  out.push_back(CreateTopic{"t1", {2, 2}, 2, {{"message.timestamp.type", "LogAppendTime"}}});
+  for (int i = 0; i < n; ++i) {
+    std::string topic = absl::StrCat("t", rng() % 3);
+    int32_t partition = rng() % 5;
+    switch (rng() % 10) {
+      case 0:
+        out.push_back(DeleteRecords{{topic, partition}, static_cast<int64_t>(rng() % 50),
+                                    static_cast<int64_t>(i)});
+        break;
+      case 1:
+        out.push_back(CommitGroupOffsets{"g", i, {{{topic, partition}, {i, 0, "m", 0}}}});
+        break;
+      case 2:
+        out.push_back(AllocateProducerIds{1});
+        break;
+      case 3:
+        out.push_back(CreatePartitions{topic, static_cast<int32_t>(rng() % 8)});
+        break;
+      case 4:
+        out.push_back(RegisterAgent{{absl::StrCat("a", rng() % 3), "h:1", "z", {}, i + 5}});
+        out.push_back(ExpireAgents{i});
+        break;
+      default: {
+        CommitFile file{absl::StrCat("o", i), 4096, i, {}};
+        for (int b = 0, nb = 1 + rng() % 4; b < nb; ++b) {
+          BatchToCommit batch = Batch(absl::StrCat("t", rng() % 3), rng() % 5,
+                                      1 + rng() % 5, b * 100, 100);
+          if (rng() % 2) batch = Idempotent(batch, 1 + rng() % 3, 0, rng() % 8);
+          file.batches.push_back(batch);
+        }
+        out.push_back(file);
+      }
+    }
+  }
+  return out;
+}
+
+TEST(StateDeterminismTest, ReplicasAgreeBitForBit) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<Command> commands = RandomCommands(seed, 400);
+    MetadataState a, b;
+    for (const Command& command : commands) a.Apply(command);
+    // Replica b reads the commands through their journal encoding and
+    // restarts from a snapshot half way.
+    for (size_t i = 0; i < commands.size(); ++i) {
+      auto decoded = DecodeCommand(EncodeCommand(commands[i]));
+      ASSERT_TRUE(decoded.ok()) << decoded.status();
+      b.Apply(*decoded);
+      if (i == commands.size() / 2) {
+        auto restored = MetadataState::FromSnapshot(b.Snapshot());
+        ASSERT_TRUE(restored.ok()) << restored.status();
+        b = *std::move(restored);
+      }
+    }
+    ASSERT_EQ(a.Snapshot(), b.Snapshot()) << "seed " << seed;
+  }
+}
+
+TEST(CommandCodecTest, HostileBytesNeverCrash) {
+  std::vector<Command> commands = RandomCommands(99, 200);
+  std::mt19937_64 rng(7);
+  for (const Command& command : commands) {
+    std::string bytes = EncodeCommand(command);
+    for (size_t cut = 0; cut < bytes.size(); ++cut) {
+      EXPECT_FALSE(DecodeCommand(bytes.substr(0, cut)).ok());
+    }
+    for (int i = 0; i < 20; ++i) {
+      std::string mutated = bytes;
+      mutated[rng() % mutated.size()] = static_cast<char>(rng());
+      (void)DecodeCommand(mutated);  // must not crash or over-allocate
+    }
+  }
+  std::string huge("\x01\x00\xff\xff\xff\x7f", 6);  // 2 GiB string length
+  EXPECT_FALSE(DecodeCommand(huge).ok());
+  EXPECT_FALSE(MetadataState::FromSnapshot("garbage").ok());
+}
+
+}  // namespace
+}  // namespace warp::metadata

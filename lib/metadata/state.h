@@ -19,15 +19,6 @@
 
 namespace warp::metadata {
 
-// What applying a command decided.
-struct CommandResult {
-  KafkaError error = KafkaError::kNone;
-  std::string message;
-  std::vector<BatchResult> batches;  // CommitFile: one per batch, in order
-  int64_t producer_id = -1;          // AllocateProducerIds: the first id
-  int64_t log_start_offset = -1;     // DeleteRecords
-};
-
 // An object in the bucket as the metadata knows it.
 struct ObjectRecord {
   std::string key;

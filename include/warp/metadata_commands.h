@@ -1,0 +1,134 @@
+// The commands of a virtual cluster's metadata state machine, and what
+// applying one decided. Plain values; thread-compatible.
+//
+// A command carries everything its effect depends on, times included, so the
+// same journal of commands gives the same state on every replica.
+#ifndef WARP_METADATA_COMMANDS_H_
+#define WARP_METADATA_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "warp/kafka_error.h"
+#include "warp/metadata.h"
+
+namespace warp {
+
+// All batches of one object become visible together, each with its offsets.
+struct CommitFile {
+  std::string object_key;
+  uint64_t object_size = 0;
+  int64_t commit_time_ms = 0;
+  std::vector<BatchToCommit> batches;
+};
+
+struct CreateTopic {
+  std::string name;
+  TopicId id;
+  int32_t partitions = 0;
+  TopicConfigs configs;
+};
+
+struct DeleteTopic {
+  std::string name;
+  int64_t time_ms = 0;
+};
+
+struct CreatePartitions {
+  std::string topic;
+  int32_t new_total = 0;
+};
+
+// Sets `set` and removes `remove`; with `replace`, every config not in `set`
+// is removed (AlterConfigs), otherwise others stay (IncrementalAlterConfigs).
+struct AlterTopicConfigs {
+  std::string topic;
+  TopicConfigs set;
+  std::vector<std::string> remove;
+  bool replace = false;
+};
+
+// Allocates `count` consecutive new producer ids.
+struct AllocateProducerIds {
+  int32_t count = 1;
+};
+
+struct CommitGroupOffsets {
+  std::string group;
+  int64_t commit_time_ms = 0;
+  struct Entry {
+    TopicPartition tp;
+    GroupOffset offset;
+  };
+  std::vector<Entry> offsets;
+};
+
+// Deletes committed offsets: all of the group's when `partitions` is empty.
+struct DeleteGroupOffsets {
+  std::string group;
+  std::vector<TopicPartition> partitions;
+};
+
+// Advances a partition's log start offset (DeleteRecords, retention).
+// before_offset -1 means the high watermark.
+struct DeleteRecords {
+  TopicPartition tp;
+  int64_t before_offset = 0;
+  int64_t time_ms = 0;
+};
+
+// Compaction: replaces the index entries of inputs by ranges of one new
+// object. Rejected (kStaleInput) unless every input is live and every moved
+// range is covered exactly by entries of the inputs.
+struct ReplaceFiles {
+  std::vector<std::string> inputs;
+  std::string output_key;
+  uint64_t output_size = 0;
+  int64_t time_ms = 0;
+  struct Range {
+    TopicPartition tp;
+    int64_t base_offset = 0;
+    int64_t last_offset = 0;
+    uint64_t byte_offset = 0;
+    uint32_t byte_length = 0;
+    int64_t max_timestamp = -1;
+  };
+  std::vector<Range> ranges;
+};
+
+// Forgets dead objects after garbage collection deleted them.
+struct ForgetObjects {
+  std::vector<std::string> keys;
+};
+
+struct RegisterAgent {
+  AgentInfo agent;
+};
+
+// Removes agents whose lease expired before `now_ms`.
+struct ExpireAgents {
+  int64_t now_ms = 0;
+};
+
+using Command =
+    std::variant<CommitFile, CreateTopic, DeleteTopic, CreatePartitions,
+                 AlterTopicConfigs, AllocateProducerIds, CommitGroupOffsets,
+                 DeleteGroupOffsets, DeleteRecords, ReplaceFiles, ForgetObjects,
+                 RegisterAgent, ExpireAgents>;
+
+// What applying a command decided. `error` is the command's Kafka outcome
+// (not an infrastructure failure: those are absl::Status).
+struct CommandResult {
+  KafkaError error = KafkaError::kNone;
+  std::string message;
+  std::vector<BatchResult> batches;  // CommitFile: one per batch, in order
+  int64_t producer_id = -1;          // AllocateProducerIds: the first id
+  int64_t log_start_offset = -1;     // DeleteRecords
+  bool ok() const { return error == KafkaError::kNone; }
+};
+
+}  // namespace warp
+
+#endif  // WARP_METADATA_COMMANDS_H_

@@ -1,0 +1,227 @@
+#include "lib/metadata/journaled_metadata_store.h"
+
+#include <deque>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/base/status_macros.h"
+#include "lib/metadata/command.h"
+#include "lib/metadata/state.h"
+
+namespace warp::metadata {
+namespace {
+
+class JournaledMetadataStore final : public MetadataStore {
+ public:
+  JournaledMetadataStore(std::unique_ptr<Journal> journal,
+                         const MetadataStoreOptions& options)
+      : journal_(std::move(journal)), options_(options) {}
+
+  ~JournaledMetadataStore() override {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      stopping_ = true;
+    }
+    if (writer_.joinable()) writer_.join();
+  }
+
+  absl::Status Recover() {
+    ASSIGN_OR_RETURN(RecoveredJournal recovered, journal_->Recover());
+    absl::WriterMutexLock lock(&state_mu_);
+    if (recovered.snapshot_index > 0) {
+      ASSIGN_OR_RETURN(state_, MetadataState::FromSnapshot(recovered.snapshot));
+    }
+    applied_index_ = recovered.snapshot_index;
+    for (const std::string& entry : recovered.entries) {
+      absl::StatusOr<Command> command = DecodeCommand(entry);
+      if (!command.ok()) {
+        return absl::DataLossError(absl::StrCat("journal entry ", applied_index_ + 1,
+                                                " is unreadable: ",
+                                                command.status().message()));
+      }
+      state_.Apply(*command);
+      ++applied_index_;
+    }
+    since_snapshot_ = recovered.entries.size();
+    writer_ = std::thread([this] { WriterLoop(); });
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<CommandResult> Execute(Command command) override {
+    Pending pending;
+    pending.encoded = EncodeCommand(command);
+    pending.command = std::move(command);
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) return absl::UnavailableError("metadata store is closing");
+    queue_.push_back(&pending);
+    queue_mu_.Await(absl::Condition(&pending.done));
+    if (!pending.status.ok()) return pending.status;
+    return std::move(pending.result);
+  }
+
+  std::optional<TopicInfo> GetTopic(absl::string_view name) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    const TopicInfo* topic = state_.FindTopic(name);
+    if (topic == nullptr) return std::nullopt;
+    return *topic;
+  }
+
+  std::vector<TopicInfo> ListTopics() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.ListTopics();
+  }
+
+  absl::StatusOr<PartitionOffsets> GetOffsets(const TopicPartition& tp) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    const PartitionLog* log = state_.FindPartition(tp);
+    if (log == nullptr) return UnknownPartition(tp);
+    return PartitionOffsets{log->log_start_offset(), log->high_watermark()};
+  }
+
+  FetchPlan FindBatches(const TopicPartition& tp, int64_t offset,
+                        uint64_t max_bytes) override {
+    FetchPlan plan;
+    absl::ReaderMutexLock lock(&state_mu_);
+    plan.error = state_.FindBatches(tp, offset, max_bytes, &plan.batches);
+    if (const PartitionLog* log = state_.FindPartition(tp)) {
+      plan.offsets = {log->log_start_offset(), log->high_watermark()};
+    }
+    return plan;
+  }
+
+  int64_t OffsetForTimestamp(const TopicPartition& tp, int64_t timestamp_ms) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.OffsetForTimestamp(tp, timestamp_ms);
+  }
+
+  std::map<TopicPartition, GroupOffset> GetGroupOffsets(absl::string_view group) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    const auto* offsets = state_.GroupOffsets(group);
+    return offsets ? *offsets : std::map<TopicPartition, GroupOffset>{};
+  }
+
+  std::vector<std::string> ListGroups() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.ListGroups();
+  }
+
+  std::vector<AgentInfo> LiveAgents() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.Agents();
+  }
+
+  std::vector<std::string> DeadObjects(absl::Time before) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    std::vector<std::string> keys;
+    for (const ObjectRecord& o : state_.DeadObjects(absl::ToUnixMillis(before))) {
+      keys.push_back(o.key);
+    }
+    return keys;
+  }
+
+  absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
+                                               absl::Time deadline) override {
+    auto moved = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+      const PartitionLog* log = state_.FindPartition(tp);
+      return log == nullptr || log->high_watermark() > above;
+    };
+    state_mu_.ReaderLockWhenWithDeadline(absl::Condition(&moved), deadline);
+    const PartitionLog* log = state_.FindPartition(tp);
+    absl::StatusOr<int64_t> result =
+        log == nullptr ? absl::StatusOr<int64_t>(UnknownPartition(tp))
+                       : log->high_watermark();
+    state_mu_.ReaderUnlock();
+    return result;
+  }
+
+  absl::Status Sync() override { return absl::OkStatus(); }
+
+  uint64_t applied_index() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return applied_index_;
+  }
+
+ private:
+  struct Pending {
+    Command command;
+    std::string encoded;
+    CommandResult result;
+    absl::Status status;
+    bool done = false;
+  };
+
+  static absl::Status UnknownPartition(const TopicPartition& tp) {
+    return absl::NotFoundError(
+        absl::StrCat("unknown topic partition ", tp.topic, "-", tp.partition));
+  }
+
+  void WriterLoop() {
+    for (;;) {
+      std::vector<Pending*> group;
+      {
+        absl::MutexLock lock(&queue_mu_);
+        queue_mu_.Await(absl::Condition(
+            +[](JournaledMetadataStore* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->queue_mu_) {
+              return s->stopping_ || !s->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // stopping, nothing left
+        while (!queue_.empty() && static_cast<int>(group.size()) < options_.max_group_size) {
+          group.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      std::vector<std::string> entries;
+      entries.reserve(group.size());
+      for (Pending* p : group) entries.push_back(std::move(p->encoded));
+      absl::StatusOr<uint64_t> appended = journal_->Append(entries);
+      if (appended.ok()) {
+        absl::WriterMutexLock lock(&state_mu_);
+        for (Pending* p : group) p->result = state_.Apply(p->command);
+        applied_index_ += group.size();
+        since_snapshot_ += group.size();
+      }
+      {
+        absl::MutexLock lock(&queue_mu_);
+        for (Pending* p : group) {
+          p->status = appended.status();
+          p->done = true;
+        }
+      }
+      if (appended.ok() && since_snapshot_ >= options_.snapshot_every) {
+        // Only this thread mutates the state: reading it here is safe.
+        std::string snapshot = [&] {
+          absl::ReaderMutexLock lock(&state_mu_);
+          return state_.Snapshot();
+        }();
+        if (journal_->SaveSnapshot(applied_index_, snapshot).ok()) since_snapshot_ = 0;
+      }
+    }
+  }
+
+  const std::unique_ptr<Journal> journal_;
+  const MetadataStoreOptions options_;
+  std::thread writer_;
+
+  absl::Mutex queue_mu_;
+  std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  absl::Mutex state_mu_;
+  MetadataState state_ ABSL_GUARDED_BY(state_mu_);
+  uint64_t applied_index_ ABSL_GUARDED_BY(state_mu_) = 0;
+  int64_t since_snapshot_ = 0;  // writer thread only
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> NewJournaledMetadataStore(
+    std::unique_ptr<Journal> journal, const MetadataStoreOptions& options) {
+  auto store = std::make_unique<JournaledMetadataStore>(std::move(journal), options);
+  RETURN_IF_ERROR(store->Recover());
+  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+}  // namespace warp::metadata

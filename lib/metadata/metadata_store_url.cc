@@ -1,0 +1,42 @@
+// MetadataStore::Open: naming a store's journal by URL.
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "lib/base/status_macros.h"
+#include "lib/metadata/journaled_metadata_store.h"
+#include "lib/metadata/local_journal.h"
+#include "warp/metadata_store.h"
+
+namespace warp {
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
+    absl::string_view url, const MetadataStoreOptions& options) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad metadata URL \"", url, "\": ", why,
+        " (expected mem://, local:///abs/path or etcd://host:port[,host:port]/prefix)"));
+  };
+  if (url == "mem://") {
+    return metadata::NewJournaledMetadataStore(metadata::NewMemoryJournal(), options);
+  }
+  absl::string_view rest = url;
+  if (absl::ConsumePrefix(&rest, "local://")) {
+    if (rest.empty() || rest.front() != '/') {
+      return bad("a local journal needs an absolute path: local:///abs/path");
+    }
+    metadata::LocalJournalOptions journal_options;
+    journal_options.sync = options.sync;
+    ASSIGN_OR_RETURN(std::unique_ptr<metadata::Journal> journal,
+                     metadata::OpenLocalJournal(std::string(rest), journal_options));
+    return metadata::NewJournaledMetadataStore(std::move(journal), options);
+  }
+  if (absl::StartsWith(url, "etcd://")) {
+    return absl::UnimplementedError(
+        "the etcd journal is not built yet (issue 4 is in progress): use "
+        "local:///abs/path or mem://");
+  }
+  if (url.empty()) return bad("the URL is empty");
+  return bad("unknown scheme");
+}
+
+}  // namespace warp

@@ -8,12 +8,12 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/base/status_macros.h"
 #include "lib/metadata/command.h"
-#include "lib/metadata/state.h"
+#include "lib/metadata/state_backed_store.h"
 
 namespace warp::metadata {
 namespace {
 
-class JournaledMetadataStore final : public MetadataStore {
+class JournaledMetadataStore final : public StateBackedMetadataStore {
  public:
   JournaledMetadataStore(std::unique_ptr<Journal> journal,
                          const MetadataStoreOptions& options)
@@ -61,87 +61,7 @@ class JournaledMetadataStore final : public MetadataStore {
     return std::move(pending.result);
   }
 
-  std::optional<TopicInfo> GetTopic(absl::string_view name) override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    const TopicInfo* topic = state_.FindTopic(name);
-    if (topic == nullptr) return std::nullopt;
-    return *topic;
-  }
-
-  std::vector<TopicInfo> ListTopics() override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    return state_.ListTopics();
-  }
-
-  absl::StatusOr<PartitionOffsets> GetOffsets(const TopicPartition& tp) override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    const PartitionLog* log = state_.FindPartition(tp);
-    if (log == nullptr) return UnknownPartition(tp);
-    return PartitionOffsets{log->log_start_offset(), log->high_watermark()};
-  }
-
-  FetchPlan FindBatches(const TopicPartition& tp, int64_t offset,
-                        uint64_t max_bytes) override {
-    FetchPlan plan;
-    absl::ReaderMutexLock lock(&state_mu_);
-    plan.error = state_.FindBatches(tp, offset, max_bytes, &plan.batches);
-    if (const PartitionLog* log = state_.FindPartition(tp)) {
-      plan.offsets = {log->log_start_offset(), log->high_watermark()};
-    }
-    return plan;
-  }
-
-  int64_t OffsetForTimestamp(const TopicPartition& tp, int64_t timestamp_ms) override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    return state_.OffsetForTimestamp(tp, timestamp_ms);
-  }
-
-  std::map<TopicPartition, GroupOffset> GetGroupOffsets(absl::string_view group) override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    const auto* offsets = state_.GroupOffsets(group);
-    return offsets ? *offsets : std::map<TopicPartition, GroupOffset>{};
-  }
-
-  std::vector<std::string> ListGroups() override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    return state_.ListGroups();
-  }
-
-  std::vector<AgentInfo> LiveAgents() override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    return state_.Agents();
-  }
-
-  std::vector<std::string> DeadObjects(absl::Time before) override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    std::vector<std::string> keys;
-    for (const ObjectRecord& o : state_.DeadObjects(absl::ToUnixMillis(before))) {
-      keys.push_back(o.key);
-    }
-    return keys;
-  }
-
-  absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
-                                               absl::Time deadline) override {
-    auto moved = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
-      const PartitionLog* log = state_.FindPartition(tp);
-      return log == nullptr || log->high_watermark() > above;
-    };
-    state_mu_.ReaderLockWhenWithDeadline(absl::Condition(&moved), deadline);
-    const PartitionLog* log = state_.FindPartition(tp);
-    absl::StatusOr<int64_t> result =
-        log == nullptr ? absl::StatusOr<int64_t>(UnknownPartition(tp))
-                       : log->high_watermark();
-    state_mu_.ReaderUnlock();
-    return result;
-  }
-
   absl::Status Sync() override { return absl::OkStatus(); }
-
-  uint64_t applied_index() override {
-    absl::ReaderMutexLock lock(&state_mu_);
-    return applied_index_;
-  }
 
  private:
   struct Pending {
@@ -151,11 +71,6 @@ class JournaledMetadataStore final : public MetadataStore {
     absl::Status status;
     bool done = false;
   };
-
-  static absl::Status UnknownPartition(const TopicPartition& tp) {
-    return absl::NotFoundError(
-        absl::StrCat("unknown topic partition ", tp.topic, "-", tp.partition));
-  }
 
   void WriterLoop() {
     for (;;) {
@@ -209,9 +124,6 @@ class JournaledMetadataStore final : public MetadataStore {
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
-  absl::Mutex state_mu_;
-  MetadataState state_ ABSL_GUARDED_BY(state_mu_);
-  uint64_t applied_index_ ABSL_GUARDED_BY(state_mu_) = 0;
   int64_t since_snapshot_ = 0;  // writer thread only
 };
 

@@ -58,7 +58,7 @@ std::optional<std::string> S3ErrorCodeOf(const absl::Status& status) {
 }
 
 absl::Status StatusFromResponse(absl::string_view operation,
-                                const HttpResponse& response) {
+                                const http::HttpResponse& response) {
   std::string s3_code;
   std::string detail;
   if (!response.body.empty()) {

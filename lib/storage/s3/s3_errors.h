@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "lib/storage/s3/http_transport.h"
+#include "lib/http/http_transport.h"
 
 namespace warp::s3 {
 
@@ -25,7 +25,7 @@ std::optional<std::string> S3ErrorCodeOf(const absl::Status& status);
 // (garbage, truncated, HTML from a proxy) still gives a clear Status built
 // from the HTTP status.
 absl::Status StatusFromResponse(absl::string_view operation,
-                                const HttpResponse& response);
+                                const http::HttpResponse& response);
 
 // Whether an attempt that ended with `status` (a transport error or a status
 // from StatusFromResponse) should be retried: 5xx, 429, SlowDown,

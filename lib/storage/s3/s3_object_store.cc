@@ -13,7 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/status_macros.h"
-#include "lib/storage/s3/curl_transport.h"
+#include "lib/http/curl_transport.h"
 #include "lib/storage/s3/s3_endpoint.h"
 #include "lib/storage/s3/s3_errors.h"
 #include "lib/storage/s3/s3_xml.h"
@@ -73,7 +73,7 @@ struct Call {
 class S3ObjectStore final : public ObjectStore {
  public:
   S3ObjectStore(S3Options options, Endpoint endpoint, Credentials credentials,
-                std::unique_ptr<HttpTransport> transport)
+                std::unique_ptr<http::HttpTransport> transport)
       : options_(std::move(options)),
         endpoint_(std::move(endpoint)),
         credentials_(std::move(credentials)),
@@ -91,7 +91,7 @@ class S3ObjectStore final : public ObjectStore {
     call.payload_hash = options_.sign_payload ? Sha256Hex(data)
                                               : std::string(kUnsignedPayload);
     int attempts = 0;
-    absl::StatusOr<HttpResponse> response = Execute(call, &attempts);
+    absl::StatusOr<http::HttpResponse> response = Execute(call, &attempts);
     if (!response.ok()) return response.status();
     if (response->status / 100 == 2) return absl::OkStatus();
     absl::Status status = StatusFromResponse(call.operation, *response);
@@ -122,7 +122,7 @@ class S3ObjectStore final : public ObjectStore {
                              : absl::StrCat("bytes=", range.offset, "-");
       call.headers.emplace_back("Range", spec);
     }
-    ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
     if (response.status == 200) {
       // Whole object (also what a server that ignores Range sends).
       if (range.IsAll()) return std::move(response.body);
@@ -143,7 +143,7 @@ class S3ObjectStore final : public ObjectStore {
   // bytes start, so the surplus can be cut safely. Anything else is DataLoss.
   static absl::StatusOr<std::string> TrimRange(const Call& call,
                                                const ByteRange& range,
-                                               HttpResponse& response) {
+                                               http::HttpResponse& response) {
     uint64_t start = 0, end = 0;
     absl::string_view spec = response.Header("content-range");
     bool parsed = absl::ConsumePrefix(&spec, "bytes ");
@@ -168,7 +168,7 @@ class S3ObjectStore final : public ObjectStore {
   absl::StatusOr<ObjectInfo> Head(absl::string_view key) override {
     RETURN_IF_ERROR(ValidateObjectKey(key));
     Call call = MakeCall("HEAD", key);
-    ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
     if (response.status != 200) {
       return StatusFromResponse(call.operation, response);
     }
@@ -186,7 +186,7 @@ class S3ObjectStore final : public ObjectStore {
   absl::Status Delete(absl::string_view key) override {
     RETURN_IF_ERROR(ValidateObjectKey(key));
     Call call = MakeCall("DELETE", key);
-    ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
     if (response.status / 100 == 2) return absl::OkStatus();
     absl::Status status = StatusFromResponse(call.operation, response);
     if (status.code() == absl::StatusCode::kNotFound) return absl::OkStatus();
@@ -212,7 +212,7 @@ class S3ObjectStore final : public ObjectStore {
       call.query = {{"list-type", "2"}, {"max-keys", "1000"}};
       if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
       if (!token.empty()) call.query.emplace_back("continuation-token", token);
-      ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+      ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
       if (response.status != 200) {
         return StatusFromResponse(call.operation, response);
       }
@@ -268,7 +268,7 @@ class S3ObjectStore final : public ObjectStore {
     call.payload_hash = Sha256Hex(body);
     call.headers.emplace_back("Content-Type", "application/xml");
     call.headers.emplace_back("Content-MD5", absl::Base64Escape(Md5(body)));
-    ASSIGN_OR_RETURN(HttpResponse response, Execute(call, nullptr));
+    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
     if (response.status != 200) {
       return StatusFromResponse(call.operation, response);
     }
@@ -322,13 +322,13 @@ class S3ObjectStore final : public ObjectStore {
   // Sends `call`, retrying what is retryable. Returns the last response
   // (any HTTP status) or the last transport error. `attempts` (optional)
   // receives the number of attempts made.
-  absl::StatusOr<HttpResponse> Execute(const Call& call, int* attempts) {
+  absl::StatusOr<http::HttpResponse> Execute(const Call& call, int* attempts) {
     RequestTarget target = MakeTarget(endpoint_, options_.bucket,
                                       options_.path_style, call.key, call.query);
     absl::Duration timeout =
         options_.request_timeout *
         std::max<double>(1.0, static_cast<double>(call.body.size()) / (8 << 20));
-    absl::StatusOr<HttpResponse> last = absl::UnknownError("no attempt made");
+    absl::StatusOr<http::HttpResponse> last = absl::UnknownError("no attempt made");
     int max_attempts = std::max(1, options_.max_attempts);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       if (attempts) *attempts = attempt;
@@ -341,7 +341,7 @@ class S3ObjectStore final : public ObjectStore {
       SigningParams params{credentials_, options_.region, "s3", now};
       params.cached_key = &key;
       ASSIGN_OR_RETURN(HeaderSignature signature, SignRequest(to_sign, params));
-      HttpRequest request;
+      http::HttpRequest request;
       request.method = call.method;
       request.url = target.url;
       request.headers = call.headers;
@@ -370,7 +370,7 @@ class S3ObjectStore final : public ObjectStore {
   const S3Options options_;
   const Endpoint endpoint_;
   const Credentials credentials_;
-  const std::unique_ptr<HttpTransport> transport_;
+  const std::unique_ptr<http::HttpTransport> transport_;
   Clock* const clock_;
   absl::Mutex mu_;
   std::optional<SigningKey> signing_key_ ABSL_GUARDED_BY(mu_);
@@ -381,7 +381,7 @@ class S3ObjectStore final : public ObjectStore {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ObjectStore>> NewS3ObjectStore(
-    const S3Options& options, std::unique_ptr<HttpTransport> transport) {
+    const S3Options& options, std::unique_ptr<http::HttpTransport> transport) {
   if (options.bucket.empty()) {
     return absl::InvalidArgumentError("S3 bucket name is empty");
   }
@@ -412,14 +412,14 @@ namespace warp {
 
 absl::StatusOr<std::unique_ptr<ObjectStore>> OpenS3ObjectStore(
     const S3Options& options) {
-  s3::CurlTransportOptions transport;
+  http::CurlTransportOptions transport;
   transport.connect_timeout = options.connect_timeout;
   transport.low_speed_bytes = options.low_speed_bytes;
   transport.low_speed_time = options.low_speed_time;
   transport.ca_file = options.ca_file;
   transport.max_idle_handles = options.max_idle_connections;
   transport.max_response_bytes = options.max_response_bytes;
-  return s3::NewS3ObjectStore(options, s3::NewCurlTransport(transport));
+  return s3::NewS3ObjectStore(options, http::NewCurlTransport(transport));
 }
 
 }  // namespace warp

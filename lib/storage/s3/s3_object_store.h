@@ -6,13 +6,13 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "lib/storage/s3/http_transport.h"
+#include "lib/http/http_transport.h"
 #include "warp/s3_object_store.h"
 
 namespace warp::s3 {
 
 absl::StatusOr<std::unique_ptr<ObjectStore>> NewS3ObjectStore(
-    const S3Options& options, std::unique_ptr<HttpTransport> transport);
+    const S3Options& options, std::unique_ptr<http::HttpTransport> transport);
 
 }  // namespace warp::s3
 

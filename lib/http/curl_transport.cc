@@ -1,4 +1,4 @@
-#include "lib/storage/s3/curl_transport.h"
+#include "lib/http/curl_transport.h"
 
 #include <curl/curl.h>
 
@@ -12,7 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 
-namespace warp::s3 {
+namespace warp::http {
 namespace {
 
 void GlobalInitOnce() {
@@ -198,4 +198,4 @@ std::unique_ptr<HttpTransport> NewCurlTransport(
   return std::make_unique<CurlTransport>(options);
 }
 
-}  // namespace warp::s3
+}  // namespace warp::http

@@ -1,10 +1,10 @@
-// The HTTP transport under the S3 store: one blocking request at a time per
+// An HTTP client transport (under the S3 store and the etcd client): one blocking request at a time per
 // calling thread, many threads at once. The interface lets tests put a fake
-// or fault-injecting server under the S3 logic.
+// or fault-injecting server under the S3 and etcd logic.
 //
 // Thread-safety: implementations are thread-safe.
-#ifndef WARP_LIB_STORAGE_S3_HTTP_TRANSPORT_H_
-#define WARP_LIB_STORAGE_S3_HTTP_TRANSPORT_H_
+#ifndef WARP_LIB_HTTP_HTTP_TRANSPORT_H_
+#define WARP_LIB_HTTP_HTTP_TRANSPORT_H_
 
 #include <cstdint>
 #include <string>
@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace warp::s3 {
+namespace warp::http {
 
 struct HttpRequest {
   std::string method;  // "GET", "PUT", "HEAD", "DELETE", "POST"
@@ -51,6 +51,6 @@ class HttpTransport {
   virtual absl::StatusOr<HttpResponse> Perform(const HttpRequest& request) = 0;
 };
 
-}  // namespace warp::s3
+}  // namespace warp::http
 
-#endif  // WARP_LIB_STORAGE_S3_HTTP_TRANSPORT_H_
+#endif  // WARP_LIB_HTTP_HTTP_TRANSPORT_H_

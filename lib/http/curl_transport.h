@@ -3,17 +3,17 @@
 // verification, connect / total / low-speed timeouts, bounded response size.
 //
 // Thread-safety: thread-safe. A request borrows a handle for its duration.
-#ifndef WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_
-#define WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_
+#ifndef WARP_LIB_HTTP_CURL_TRANSPORT_H_
+#define WARP_LIB_HTTP_CURL_TRANSPORT_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/time/time.h"
-#include "lib/storage/s3/http_transport.h"
+#include "lib/http/http_transport.h"
 
-namespace warp::s3 {
+namespace warp::http {
 
 struct CurlTransportOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
@@ -27,6 +27,6 @@ struct CurlTransportOptions {
 std::unique_ptr<HttpTransport> NewCurlTransport(
     const CurlTransportOptions& options);
 
-}  // namespace warp::s3
+}  // namespace warp::http
 
-#endif  // WARP_LIB_STORAGE_S3_CURL_TRANSPORT_H_
+#endif  // WARP_LIB_HTTP_CURL_TRANSPORT_H_

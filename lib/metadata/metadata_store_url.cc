@@ -3,6 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
+#include "absl/strings/str_split.h"
+#include "lib/metadata/etcd/etcd_metadata_store.h"
 #include "lib/metadata/journaled_metadata_store.h"
 #include "lib/metadata/local_journal.h"
 #include "warp/metadata_store.h"
@@ -30,10 +32,22 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
                      metadata::OpenLocalJournal(std::string(rest), journal_options));
     return metadata::NewJournaledMetadataStore(std::move(journal), options);
   }
-  if (absl::StartsWith(url, "etcd://")) {
-    return absl::UnimplementedError(
-        "the etcd journal is not built yet (issue 4 is in progress): use "
-        "local:///abs/path or mem://");
+  if (absl::ConsumePrefix(&rest, "etcd://")) {
+    size_t slash = rest.find('/');
+    absl::string_view hosts = rest.substr(0, slash);
+    absl::string_view prefix =
+        slash == absl::string_view::npos ? "" : rest.substr(slash + 1);
+    if (hosts.empty()) return bad("no etcd endpoint");
+    if (prefix.empty()) return bad("a key prefix is needed: etcd://host:port/prefix");
+    std::vector<std::string> endpoints;
+    for (absl::string_view host : absl::StrSplit(hosts, ',')) {
+      if (host.empty() || host.find(':') == absl::string_view::npos) {
+        return bad(absl::StrCat("endpoint \"", host, "\" is not host:port"));
+      }
+      endpoints.emplace_back(host);
+    }
+    return metadata::OpenEtcdMetadataStore(std::move(endpoints),
+                                           absl::StrCat("/", prefix), options);
   }
   if (url.empty()) return bad("the URL is empty");
   return bad("unknown scheme");

@@ -1,0 +1,337 @@
+#include "lib/metadata/etcd/etcd_client.h"
+
+#include <curl/curl.h>
+
+#include <atomic>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/base/status_macros.h"
+#include "lib/http/curl_transport.h"
+#include "nlohmann/json.hpp"
+
+namespace warp::metadata::etcd {
+namespace {
+
+using json = nlohmann::json;
+
+std::string B64(absl::string_view s) { return absl::Base64Escape(s); }
+
+std::string Unb64(const json& v) {
+  std::string out;
+  if (v.is_string()) absl::Base64Unescape(v.get<std::string>(), &out);
+  return out;
+}
+
+// The gateway writes int64s as strings.
+int64_t Int(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end()) return 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  int64_t v = 0;
+  if (it->is_string()) (void)absl::SimpleAtoi(it->get<std::string>(), &v);
+  return v;
+}
+
+KeyValue ParseKv(const json& kv) {
+  return KeyValue{Unb64(kv.value("key", json())), Unb64(kv.value("value", json())),
+                  Int(kv, "create_revision"), Int(kv, "mod_revision")};
+}
+
+std::string Normalize(std::string endpoint) {
+  if (!absl::StartsWith(endpoint, "http://") && !absl::StartsWith(endpoint, "https://")) {
+    endpoint = "http://" + endpoint;
+  }
+  while (absl::EndsWith(endpoint, "/")) endpoint.pop_back();
+  return endpoint;
+}
+
+struct WatchStream {
+  std::string buffer;
+  const std::function<bool(std::vector<WatchEvent>)>* on_events;
+  const std::atomic<bool>* stop;
+  absl::Status status;
+  bool stopped = false;
+};
+
+size_t OnWatchData(char* data, size_t size, size_t nmemb, void* userdata) {
+  auto* w = static_cast<WatchStream*>(userdata);
+  w->buffer.append(data, size * nmemb);
+  if (w->buffer.size() > (64u << 20)) {
+    w->status = absl::ResourceExhaustedError("etcd watch message too large");
+    return 0;
+  }
+  size_t newline;
+  while ((newline = w->buffer.find('\n')) != std::string::npos) {
+    std::string line = w->buffer.substr(0, newline);
+    w->buffer.erase(0, newline + 1);
+    if (line.empty()) continue;
+    json message = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (message.is_discarded() || !message.is_object()) {
+      w->status = absl::DataLossError("unreadable etcd watch message");
+      return 0;
+    }
+    if (message.contains("error")) {
+      w->status = absl::UnavailableError(
+          absl::StrCat("etcd watch failed: ", message["error"].dump()));
+      return 0;
+    }
+    const json& result = message.value("result", json::object());
+    if (Int(result, "compact_revision") > 0) {
+      w->status = absl::OutOfRangeError(absl::StrCat(
+          "etcd compacted past the watch start (compact revision ",
+          Int(result, "compact_revision"), ")"));
+      return 0;
+    }
+    if (result.value("canceled", false)) {
+      w->status = absl::UnavailableError("etcd cancelled the watch");
+      return 0;
+    }
+    std::vector<WatchEvent> events;
+    for (const json& e : result.value("events", json::array())) {
+      events.push_back(WatchEvent{e.value("type", std::string()) == "DELETE",
+                                  ParseKv(e.value("kv", json::object()))});
+    }
+    if (!events.empty() && !(*w->on_events)(std::move(events))) {
+      w->stopped = true;
+      return 0;
+    }
+  }
+  return size * nmemb;
+}
+
+int OnWatchProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* w = static_cast<WatchStream*>(userdata);
+  if (w->stop->load()) {
+    w->stopped = true;
+    return 1;  // abort the transfer
+  }
+  return 0;
+}
+
+class JsonGatewayClient final : public EtcdClient {
+ public:
+  JsonGatewayClient(std::vector<std::string> endpoints, absl::Duration timeout)
+      : endpoints_(std::move(endpoints)),
+        timeout_(timeout),
+        transport_(http::NewCurlTransport(http::CurlTransportOptions{
+            .connect_timeout = absl::Seconds(2)})) {}
+
+  absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value) override {
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/put", {{"key", B64(key)}, {"value", B64(value)}}));
+    return Int(r.value("header", json::object()), "revision");
+  }
+
+  absl::StatusOr<std::pair<int64_t, bool>> PutIfAbsent(absl::string_view key,
+                                                       absl::string_view value) override {
+    json body = {
+        {"compare", json::array({{{"key", B64(key)},
+                                  {"target", "CREATE"},
+                                  {"result", "EQUAL"},
+                                  {"create_revision", "0"}}})},
+        {"success", json::array({{{"request_put", {{"key", B64(key)}, {"value", B64(value)}}}}})},
+        {"failure", json::array({{{"request_range", {{"key", B64(key)}}}}})}};
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body));
+    if (r.value("succeeded", false)) {
+      return std::make_pair(Int(r.value("header", json::object()), "revision"), true);
+    }
+    for (const json& response : r.value("responses", json::array())) {
+      for (const json& kv :
+           response.value("response_range", json::object()).value("kvs", json::array())) {
+        return std::make_pair(Int(kv, "mod_revision"), false);
+      }
+    }
+    return absl::InternalError("etcd txn neither created nor found the key");
+  }
+
+  absl::StatusOr<RangeResult> Range(absl::string_view key,
+                                    const RangeOptions& options) override {
+    json body = {{"key", B64(key)}};
+    if (!options.range_end.empty()) body["range_end"] = B64(options.range_end);
+    if (options.limit > 0) body["limit"] = absl::StrCat(options.limit);
+    if (options.min_mod_revision > 0) {
+      body["min_mod_revision"] = absl::StrCat(options.min_mod_revision);
+    }
+    if (options.max_mod_revision > 0) {
+      body["max_mod_revision"] = absl::StrCat(options.max_mod_revision);
+    }
+    if (options.sort_by_mod_revision) body["sort_target"] = "MOD";
+    if (options.sort_by_mod_revision || options.descending) {
+      body["sort_order"] = options.descending ? "DESCEND" : "ASCEND";
+    }
+    if (options.keys_only) body["keys_only"] = true;
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/range", body));
+    RangeResult result;
+    result.revision = Int(r.value("header", json::object()), "revision");
+    result.more = r.value("more", false);
+    for (const json& kv : r.value("kvs", json::array())) result.kvs.push_back(ParseKv(kv));
+    return result;
+  }
+
+  absl::Status DeleteRange(absl::string_view key, absl::string_view range_end) override {
+    json body = {{"key", B64(key)}};
+    if (!range_end.empty()) body["range_end"] = B64(range_end);
+    return Call("/v3/kv/deleterange", body).status();
+  }
+
+  absl::Status DeleteKeys(const std::vector<std::string>& keys) override {
+    for (size_t start = 0; start < keys.size(); start += 100) {
+      json success = json::array();
+      for (size_t i = start; i < std::min(keys.size(), start + 100); ++i) {
+        success.push_back({{"request_delete_range", {{"key", B64(keys[i])}}}});
+      }
+      RETURN_IF_ERROR(Call("/v3/kv/txn", {{"success", success}}).status());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> TxnIfValueLess(absl::string_view compare_key,
+                                      absl::string_view compare_value,
+                                      const std::vector<TxnOp>& ops) override {
+    json success = json::array();
+    for (const TxnOp& op : ops) {
+      if (op.kind == TxnOp::Kind::kPut) {
+        success.push_back({{"request_put", {{"key", B64(op.key)}, {"value", B64(op.value)}}}});
+      } else {
+        success.push_back({{"request_delete_range", {{"key", B64(op.key)}}}});
+      }
+    }
+    // Absent key: its create revision is 0. Present: its value < ours.
+    json absent = {{"compare", json::array({{{"key", B64(compare_key)},
+                                             {"target", "CREATE"},
+                                             {"result", "EQUAL"},
+                                             {"create_revision", "0"}}})},
+                   {"success", success}};
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", absent));
+    if (r.value("succeeded", false)) return true;
+    json less = {{"compare", json::array({{{"key", B64(compare_key)},
+                                           {"target", "VALUE"},
+                                           {"result", "LESS"},
+                                           {"value", B64(compare_value)}}})},
+                 {"success", success}};
+    ASSIGN_OR_RETURN(r, Call("/v3/kv/txn", less));
+    return r.value("succeeded", false);
+  }
+
+  absl::Status Compact(int64_t revision) override {
+    absl::StatusOr<json> r =
+        Call("/v3/kv/compaction", {{"revision", absl::StrCat(revision)}});
+    if (!r.ok() && absl::StrContains(r.status().message(), "compacted")) {
+      return absl::OkStatus();  // already compacted further
+    }
+    return r.status();
+  }
+
+  absl::Status Watch(absl::string_view key, absl::string_view range_end,
+                     int64_t start_revision,
+                     const std::function<bool(std::vector<WatchEvent>)>& on_events,
+                     const std::atomic<bool>& stop) override {
+    json create = {{"key", B64(key)}, {"start_revision", absl::StrCat(start_revision)}};
+    if (!range_end.empty()) create["range_end"] = B64(range_end);
+    std::string body = json({{"create_request", create}}).dump();
+    std::string url = absl::StrCat(CurrentEndpoint(), "/v3/watch");
+    WatchStream stream{"", &on_events, &stop};
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 5L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 2L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnWatchData);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &stream);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnWatchProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stream);
+    CURLcode code = curl_easy_perform(curl);
+    curl_easy_cleanup(curl);
+    if (stream.stopped) return absl::OkStatus();
+    if (!stream.status.ok()) return stream.status;
+    NextEndpoint();  // the stream ended: try elsewhere next time
+    return absl::UnavailableError(absl::StrCat("etcd watch on ", url, " ended: ",
+                                               curl_easy_strerror(code)));
+  }
+
+ private:
+  std::string CurrentEndpoint() {
+    absl::MutexLock lock(&mu_);
+    return endpoints_[current_];
+  }
+  void NextEndpoint() {
+    absl::MutexLock lock(&mu_);
+    current_ = (current_ + 1) % endpoints_.size();
+  }
+
+  // POSTs `body` to `path`, moving through the endpoints on failures that
+  // mean "this endpoint cannot answer now".
+  absl::StatusOr<json> Call(absl::string_view path, const json& body) {
+    std::string payload = body.dump();
+    absl::Status last;
+    size_t attempts = endpoints_.size() * 2;
+    for (size_t attempt = 0; attempt < attempts; ++attempt) {
+      http::HttpRequest request;
+      request.method = "POST";
+      request.url = absl::StrCat(CurrentEndpoint(), path);
+      request.headers = {{"Content-Type", "application/json"}};
+      request.body = payload;
+      request.timeout = timeout_;
+      absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
+      if (!response.ok()) {
+        last = response.status();
+        NextEndpoint();
+        continue;
+      }
+      json parsed = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+      if (response->status == 200 && parsed.is_object()) return parsed;
+      std::string message =
+          parsed.is_object() ? parsed.value("message", parsed.value("error", response->body))
+                             : response->body.substr(0, 200);
+      last = absl::UnavailableError(absl::StrCat("etcd ", path, " on ", request.url,
+                                                 ": HTTP ", response->status, ": ",
+                                                 message));
+      // 503/500 (no leader, stopping): another member may answer.
+      if (response->status >= 500) {
+        NextEndpoint();
+        continue;
+      }
+      return absl::Status(absl::StatusCode::kFailedPrecondition, last.message());
+    }
+    return last;
+  }
+
+  const std::vector<std::string> endpoints_;
+  const absl::Duration timeout_;
+  const std::unique_ptr<http::HttpTransport> transport_;
+  absl::Mutex mu_;
+  size_t current_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    if (static_cast<unsigned char>(end.back()) < 0xff) {
+      end.back() = static_cast<char>(end.back() + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return std::string(1, '\0');  // every key
+}
+
+absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
+    std::vector<std::string> endpoints, absl::Duration request_timeout) {
+  if (endpoints.empty()) return absl::InvalidArgumentError("no etcd endpoints");
+  for (std::string& e : endpoints) e = Normalize(e);
+  return std::unique_ptr<EtcdClient>(
+      std::make_unique<JsonGatewayClient>(std::move(endpoints), request_timeout));
+}
+
+}  // namespace warp::metadata::etcd

@@ -1,0 +1,64 @@
+#include "tests/util/etcd.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/base/status_macros.h"
+
+namespace warp::testing {
+
+absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
+  std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+  std::vector<std::string> peers;
+  for (int i = 0; i < members; ++i) {
+    Member m;
+    m.name = absl::StrCat("m", i);
+    m.dir = NewTempDir(absl::StrCat("etcd-", m.name));
+    ASSIGN_OR_RETURN(m.client_port, PickFreePort());
+    ASSIGN_OR_RETURN(m.peer_port, PickFreePort());
+    peers.push_back(absl::StrCat(m.name, "=http://127.0.0.1:", m.peer_port));
+    cluster->members_.push_back(std::move(m));
+  }
+  cluster->initial_cluster_ = absl::StrJoin(peers, ",");
+  for (Member& m : cluster->members_) {
+    RETURN_IF_ERROR(cluster->Launch(m, /*initial=*/true));
+  }
+  for (Member& m : cluster->members_) {
+    RETURN_IF_ERROR(WaitForPort(m.client_port, absl::Seconds(30)));
+  }
+  return cluster;
+}
+
+absl::Status EtcdCluster::Launch(Member& m, bool initial) {
+  std::string client = absl::StrCat("http://127.0.0.1:", m.client_port);
+  std::string peer = absl::StrCat("http://127.0.0.1:", m.peer_port);
+  ASSIGN_OR_RETURN(
+      Subprocess process,
+      Subprocess::Start({"etcd", "--name", m.name, "--data-dir", m.dir + "/data",
+                         "--listen-client-urls", client, "--advertise-client-urls",
+                         client, "--listen-peer-urls", peer,
+                         "--initial-advertise-peer-urls", peer, "--initial-cluster",
+                         initial_cluster_, "--initial-cluster-state",
+                         initial ? "new" : "existing", "--initial-cluster-token",
+                         "warp-test", "--heartbeat-interval", "50",
+                         "--election-timeout", "500"},
+                        m.dir + ".log"));
+  m.process.emplace(std::move(process));
+  return absl::OkStatus();
+}
+
+std::string EtcdCluster::endpoints() const {
+  std::vector<std::string> out;
+  for (const Member& m : members_) out.push_back(absl::StrCat("127.0.0.1:", m.client_port));
+  return absl::StrJoin(out, ",");
+}
+
+void EtcdCluster::Kill(int member) { members_[member].process.reset(); }
+
+absl::Status EtcdCluster::Restart(int member) {
+  Member& m = members_[member];
+  m.process.reset();
+  RETURN_IF_ERROR(Launch(m, /*initial=*/false));
+  return WaitForPort(m.client_port, absl::Seconds(30));
+}
+
+}  // namespace warp::testing

@@ -14,6 +14,14 @@ shift || true
 # target name -> sources
 declare -A TARGETS=(
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
+  [record_batch]="lib/protocol/record/record_batch_fuzz.cc
+    lib/protocol/record/record_batch.cc
+    lib/protocol/record/record_batch_builder.cc
+    lib/protocol/record/compression.cc lib/protocol/record/crc32c.cc"
+)
+# target name -> libraries it links beyond Abseil (optional)
+declare -A EXTRA_LIBS=(
+  [record_batch]="-llz4 -lsnappy -lzstd -lz"
 )
 ABSL_LIBS="-labsl_statusor -labsl_status -labsl_strings -labsl_strings_internal
   -labsl_str_format_internal -labsl_cord -labsl_cord_internal -labsl_cordz_info
@@ -35,7 +43,7 @@ for name in "${selected[@]}"; do
   # shellcheck disable=SC2086
   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I. -Iinclude $srcs $ABSL_LIBS \
-    -o "$out/$name"
+    ${EXTRA_LIBS[$name]:-} -o "$out/$name"
   echo "fuzz: running $name for ${seconds}s"
   mkdir -p "$out/new"
   "$out/$name" -max_total_time="$seconds" -artifact_prefix="$out/" \

@@ -97,6 +97,12 @@ class MetadataStore {
                                                        int64_t above,
                                                        absl::Time deadline) = 0;
 
+  // Waits until the high watermark of any `watched` partition exceeds the
+  // value given for it, or `deadline` passes. Returns whether one moved.
+  virtual bool WaitForAnyHighWatermark(
+      const std::vector<std::pair<TopicPartition, int64_t>>& watched,
+      absl::Time deadline) = 0;
+
   // Makes this replica's state include everything committed anywhere before
   // the call (a no-op for single-writer journals).
   virtual absl::Status Sync() = 0;

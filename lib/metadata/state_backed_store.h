@@ -89,6 +89,21 @@ class StateBackedMetadataStore : public MetadataStore {
     return result;
   }
 
+  bool WaitForAnyHighWatermark(
+      const std::vector<std::pair<TopicPartition, int64_t>>& watched,
+      absl::Time deadline) override {
+    auto moved = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
+      for (const auto& [tp, above] : watched) {
+        const PartitionLog* log = state_.FindPartition(tp);
+        if (log != nullptr && log->high_watermark() > above) return true;
+      }
+      return false;
+    };
+    bool result = state_mu_.ReaderLockWhenWithDeadline(absl::Condition(&moved), deadline);
+    state_mu_.ReaderUnlock();
+    return result;
+  }
+
   uint64_t applied_index() override {
     absl::ReaderMutexLock lock(&state_mu_);
     return applied_index_;

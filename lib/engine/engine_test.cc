@@ -1,0 +1,333 @@
+// The engine end to end in-process: Producer and Fetcher over a memory bucket
+// (optionally behind the fault wrapper) and an in-memory metadata store.
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "lib/engine/block_cache.h"
+#include "lib/engine/object_format.h"
+#include "lib/protocol/record/record_batch.h"
+#include "lib/protocol/record/record_batch_builder.h"
+#include "warp/fault_injection.h"
+#include "warp/fetcher.h"
+#include "warp/memory_object_store.h"
+#include "warp/producer.h"
+
+namespace warp {
+namespace {
+
+// A batch of `n` records with values "<tag>-<i>".
+std::string Batch(const std::string& tag, int n, int64_t producer_id = -1,
+                  int32_t base_sequence = -1) {
+  std::vector<std::string> values;
+  for (int i = 0; i < n; ++i) values.push_back(absl::StrCat(tag, "-", i));
+  std::vector<kafka::RecordInput> records;
+  for (const std::string& v : values) {
+    records.push_back({std::nullopt, absl::string_view(v), {}, 1000});
+  }
+  kafka::RecordBatchOptions options;
+  options.producer_id = producer_id;
+  options.producer_epoch = producer_id >= 0 ? 0 : -1;
+  options.base_sequence = base_sequence;
+  return *kafka::BuildRecordBatch(records, options);
+}
+
+// The (offset, value) of every record in `records`.
+std::vector<std::pair<int64_t, std::string>> Records(absl::string_view records) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto split = kafka::SplitRecordBatches(records);
+  EXPECT_TRUE(split.ok());
+  for (absl::string_view b : split->batches) {
+    auto reader = kafka::RecordBatchReader::Open(b);
+    EXPECT_TRUE(reader.ok()) << reader.status();
+    kafka::RecordView r;
+    while (*reader->Next(&r)) {
+      out.push_back({kafka::RecordOffset(reader->header(), r), std::string(*r.value)});
+    }
+  }
+  return out;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+
+  void Start(ProducerOptions options = {}, FaultOptions faults = {}) {
+    producer_.reset();
+    if (!memory_) memory_ = NewMemoryObjectStore();
+    faulty_ = NewFaultInjectingObjectStore(memory_.get(), faults);
+    if (!metadata_) {
+      metadata_ = *MetadataStore::Open("mem://");
+      ASSERT_TRUE((*metadata_->Execute(CreateTopic{"t", {}, 4, {}})).ok());
+    }
+    cache_ = std::make_unique<engine::BlockCache>(faulty_.get(), engine::BlockCacheOptions{});
+    options.store = faulty_.get();
+    options.metadata = metadata_.get();
+    options.cache = cache_.get();
+    if (options.flush_interval == absl::Milliseconds(250)) {
+      options.flush_interval = absl::Milliseconds(5);
+    }
+    producer_ = *Producer::Create(options);
+    fetcher_ = *Fetcher::Create({faulty_.get(), metadata_.get(), cache_.get()});
+  }
+
+  std::unique_ptr<ObjectStore> memory_;
+  std::unique_ptr<FaultInjectingObjectStore> faulty_;
+  std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<engine::BlockCache> cache_;
+  std::unique_ptr<Producer> producer_;
+  std::unique_ptr<Fetcher> fetcher_;
+};
+
+TEST_F(EngineTest, ProducedRecordsComeBackAtTheirOffsets) {
+  auto r1 = producer_->AppendAndWait({{"t", 0, Batch("a", 3)}, {"t", 1, Batch("b", 2)}});
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  EXPECT_EQ((*r1)[0].base_offset, 0);
+  EXPECT_EQ((*r1)[1].base_offset, 0);
+  auto r2 = producer_->AppendAndWait({{"t", 0, Batch("c", 2)}});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ((*r2)[0].base_offset, 3);
+  auto fetched = fetcher_->Fetch({{{"t", 0}, 0}, {{"t", 1}, 0}}, {});
+  ASSERT_TRUE(fetched.ok()) << fetched.status();
+  EXPECT_EQ((*fetched)[0].high_watermark, 5);
+  EXPECT_EQ(Records((*fetched)[0].records),
+            (std::vector<std::pair<int64_t, std::string>>{
+                {0, "a-0"}, {1, "a-1"}, {2, "a-2"}, {3, "c-0"}, {4, "c-1"}}));
+  EXPECT_EQ(Records((*fetched)[1].records).size(), 2u);
+}
+
+TEST_F(EngineTest, AFetchAtEveryOffsetOfABatchReturnsThatWholeBatch) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("x", 5)}}).ok());
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("y", 5)}}).ok());
+  for (int64_t offset = 0; offset < 10; ++offset) {
+    auto fetched = fetcher_->Fetch({{{"t", 2}, offset, 1}}, {});
+    ASSERT_TRUE(fetched.ok());
+    auto records = Records((*fetched)[0].records);
+    ASSERT_EQ(records.size(), 5u) << "offset " << offset;
+    EXPECT_EQ(records.front().first, offset / 5 * 5);
+  }
+  auto past = fetcher_->Fetch({{{"t", 2}, 11}}, {});
+  EXPECT_EQ((*past)[0].error, KafkaError::kOffsetOutOfRange);
+  auto at_end = fetcher_->Fetch({{{"t", 2}, 10}}, {});
+  EXPECT_EQ((*at_end)[0].error, KafkaError::kNone);
+  EXPECT_TRUE((*at_end)[0].records.empty());
+  auto unknown = fetcher_->Fetch({{{"nope", 0}, 0}}, {});
+  EXPECT_EQ((*unknown)[0].error, KafkaError::kUnknownTopicOrPartition);
+}
+
+TEST_F(EngineTest, CorruptBatchesAreRefusedAlone) {
+  std::string bad = Batch("z", 2);
+  bad[bad.size() - 1] ^= 1;  // breaks the CRC
+  auto r = producer_->AppendAndWait({{"t", 0, bad}, {"t", 1, Batch("ok", 1)}, {"t", 0, "x"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].error, KafkaError::kCorruptMessage);
+  EXPECT_EQ((*r)[1].error, KafkaError::kNone);
+  EXPECT_EQ((*r)[2].error, KafkaError::kCorruptMessage);
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+}
+
+TEST_F(EngineTest, AMultiPartitionAppendLandsInOneObject) {
+  auto r = producer_->AppendAndWait(
+      {{"t", 0, Batch("a", 1)}, {"t", 1, Batch("b", 1)}, {"t", 3, Batch("c", 1)}});
+  ASSERT_TRUE(r.ok());
+  std::set<std::string> objects;
+  for (int p : {0, 1, 3}) {
+    FetchPlan plan = metadata_->FindBatches({"t", p}, 0, 1 << 20);
+    ASSERT_EQ(plan.batches.size(), 1u);
+    objects.insert(plan.batches[0].object_key);
+  }
+  EXPECT_EQ(objects.size(), 1u);
+  auto object = memory_->Get(*objects.begin());
+  ASSERT_TRUE(object.ok());
+  auto index = engine::ParseObject(*object);
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ(index->size(), 3u);
+}
+
+// Many threads, each appending in sequence to one partition, with PUTs of
+// random latency so flushes overlap and finish out of order: every thread's
+// offsets increase in the order its appends were accepted.
+TEST_F(EngineTest, PerPartitionOrderUnderOverlappingFlushes) {
+  FaultOptions faults;
+  faults.put_latency = LatencyDistribution::Uniform(absl::Milliseconds(1), absl::Milliseconds(30));
+  ProducerOptions options;
+  options.flush_interval = absl::Milliseconds(2);
+  options.max_inflight_flushes = 4;
+  Start(options, faults);
+  constexpr int kThreads = 8, kAppends = 40;
+  std::vector<std::thread> threads;
+  absl::Mutex mu;
+  std::map<int, std::vector<std::pair<int64_t, std::string>>> acked;  // partition -> (offset, value)
+  std::vector<std::atomic<int>> done(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      int partition = t % 4;
+      std::vector<int64_t> offsets(kAppends, -1);
+      absl::Mutex order_mu;
+      std::atomic<int> pending{kAppends};
+      absl::Notification all;
+      for (int i = 0; i < kAppends; ++i) {
+        producer_->Append({{"t", partition, Batch(absl::StrCat("t", t, "-", i), 1)}},
+                          [&, i](absl::Status s, std::vector<ProduceResult> r) {
+                            EXPECT_TRUE(s.ok()) << s;
+                            if (s.ok()) offsets[i] = r[0].base_offset;
+                            if (--pending == 0) all.Notify();
+                          });
+      }
+      all.WaitForNotification();
+      for (int i = 1; i < kAppends; ++i) EXPECT_GT(offsets[i], offsets[i - 1]) << t;
+      absl::MutexLock lock(&mu);
+      for (int i = 0; i < kAppends; ++i) {
+        acked[partition].push_back({offsets[i], absl::StrCat("t", t, "-", i, "-0")});
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (auto& [partition, expected] : acked) {
+    auto fetched = fetcher_->Fetch({{{"t", partition}, 0, 1 << 30}}, {});
+    ASSERT_TRUE(fetched.ok());
+    auto records = Records((*fetched)[0].records);
+    std::map<int64_t, std::string> by_offset(records.begin(), records.end());
+    EXPECT_EQ(by_offset.size(), expected.size());
+    for (const auto& [offset, value] : expected) EXPECT_EQ(by_offset[offset], value);
+  }
+}
+
+TEST_F(EngineTest, AFailedPutFailsItsAppendsAndNothingBecomesVisible) {
+  FaultOptions faults;
+  faults.ops = kOpPut;
+  faults.error_rate = 1.0;
+  Start({}, faults);
+  auto r = producer_->AppendAndWait({{"t", 0, Batch("lost", 3)}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+  faulty_->SetOptions(FaultOptions{});
+  auto ok = producer_->AppendAndWait({{"t", 0, Batch("kept", 1)}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)[0].base_offset, 0);
+}
+
+// Half of the PUT answers are lost (the PUT happened). A create-only retry
+// finds its object; an append is acknowledged once or failed, never both,
+// and what is visible is exactly what was acknowledged.
+TEST_F(EngineTest, LostPutResponsesNeverDuplicateOrLoseAcknowledgedData) {
+  FaultOptions faults;
+  faults.ops = kOpPut;
+  faults.lost_response_rate = 0.5;
+  faults.seed = 42;
+  Start({}, faults);
+  int64_t acknowledged = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto r = producer_->AppendAndWait({{"t", 1, Batch(absl::StrCat("once", i), 2)}});
+    if (r.ok()) {
+      EXPECT_EQ((*r)[0].base_offset, acknowledged);
+      acknowledged += 2;
+    }
+  }
+  EXPECT_GT(faulty_->injected_faults(), 0u);
+  EXPECT_GT(acknowledged, 0);
+  EXPECT_EQ(metadata_->GetOffsets({"t", 1})->high_watermark, acknowledged);
+}
+
+TEST_F(EngineTest, IdempotentRetriesAreNotStoredTwice) {
+  std::string b = Batch("idem", 2, /*producer_id=*/7, /*base_sequence=*/0);
+  auto first = producer_->AppendAndWait({{"t", 0, b}});
+  auto retry = producer_->AppendAndWait({{"t", 0, b}});
+  ASSERT_TRUE(first.ok() && retry.ok());
+  EXPECT_EQ((*retry)[0].base_offset, (*first)[0].base_offset);
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 2);
+}
+
+TEST_F(EngineTest, LongPollWakesOnCommitAndTimesOut) {
+  absl::Time start = absl::Now();
+  auto empty = fetcher_->Fetch({{{"t", 3}, 0}}, {absl::Milliseconds(100), 1});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE((*empty)[0].records.empty());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(90));
+  std::thread writer([&] {
+    absl::SleepFor(absl::Milliseconds(30));
+    ASSERT_TRUE(producer_->AppendAndWait({{"t", 3, Batch("late", 1)}}).ok());
+  });
+  auto woken = fetcher_->Fetch({{{"t", 3}, 0}}, {absl::Seconds(30), 1});
+  writer.join();
+  ASSERT_TRUE(woken.ok());
+  EXPECT_EQ(Records((*woken)[0].records).size(), 1u);
+}
+
+TEST_F(EngineTest, TailingReadersCostNoGets) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 0, Batch("hot", 10)}}).ok());
+  uint64_t gets = cache_->stats().gets;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(fetcher_->Fetch({{{"t", 0}, 0}}, {}).ok());
+  EXPECT_EQ(cache_->stats().gets, gets);
+}
+
+TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {
+  auto memory = NewMemoryObjectStore();
+  auto counting = NewFaultInjectingObjectStore(memory.get(), FaultOptions{});
+  std::string object(10 << 20, 'q');
+  for (size_t i = 0; i < object.size(); ++i) object[i] = static_cast<char>(i * 31);
+  ASSERT_TRUE(memory->Put("o", object).ok());
+  engine::BlockCacheOptions options;
+  options.block_size = 1 << 20;
+  options.capacity_bytes = 4 << 20;
+  options.read_ahead_blocks = 1;
+  engine::BlockCache cache(counting.get(), options);
+  // A read spanning three blocks: one GET (plus read-ahead in the same GET).
+  auto r = cache.Read("o", 100, 3 << 20);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, object.substr(100, 3 << 20));
+  EXPECT_EQ(counting->calls(), 1u);
+  // The read-ahead block is served from memory.
+  ASSERT_TRUE(cache.Read("o", (4 << 20) + 5, 1000).ok());
+  EXPECT_EQ(counting->calls(), 1u);
+  // Concurrent readers of one missing block share one GET.
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.emplace_back([&] {
+      auto got = cache.Read("o", (8 << 20) + 10, 100);
+      ASSERT_TRUE(got.ok());
+      EXPECT_EQ(*got, object.substr((8 << 20) + 10, 100));
+    });
+  }
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(counting->calls(), 2u);
+  EXPECT_LE(cache.stats().cached_bytes, options.capacity_bytes);
+  // A sequential scan: at most one GET per block.
+  engine::BlockCache scan(counting.get(), options);
+  uint64_t before = counting->calls();
+  for (uint64_t at = 0; at < object.size(); at += 64 << 10) {
+    ASSERT_TRUE(scan.Read("o", at, 64 << 10).ok());
+  }
+  EXPECT_LE(counting->calls() - before, 10u / 2 + 1);
+  EXPECT_FALSE(cache.Read("o", object.size() - 10, 100).ok());
+}
+
+TEST(ObjectFormatTest, RoundTripsAndDetectsCorruption) {
+  engine::ObjectBuilder builder;
+  builder.Add("b", 1, "batch-b1", 1, 10);
+  builder.Add("a", 0, "batch-a0-first", 2, 20);
+  builder.Add("b", 1, "batch-b1-second", 3, 5);
+  std::string object = builder.Finish();
+  auto index = engine::ParseObject(object);
+  ASSERT_TRUE(index.ok()) << index.status();
+  ASSERT_EQ(index->size(), 2u);
+  EXPECT_EQ((*index)[0].topic, "a");
+  EXPECT_EQ((*index)[1].batch_count, 2u);
+  EXPECT_EQ((*index)[1].record_count, 4);
+  EXPECT_EQ(object.substr(builder.placements()[2], 15), "batch-b1-second");
+  // Grouped: b's two batches are adjacent.
+  EXPECT_EQ(builder.placements()[2], builder.placements()[0] + 8);
+  for (size_t i = 0; i < object.size(); i += 7) {
+    std::string broken = object;
+    broken[i] ^= 0x10;
+    EXPECT_FALSE(engine::ParseObject(broken).ok()) << i;
+  }
+  EXPECT_FALSE(engine::ParseObject("short").ok());
+}
+
+}  // namespace
+}  // namespace warp

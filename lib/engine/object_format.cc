@@ -1,0 +1,185 @@
+#include "lib/engine/object_format.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/metadata/binary_codec.h"
+#include "lib/protocol/record/crc32c.h"
+
+namespace warp::engine {
+namespace {
+
+using metadata::BinaryReader;
+using metadata::BinaryWriter;
+
+}  // namespace
+
+void ObjectBuilder::Add(absl::string_view topic, int32_t partition,
+                        absl::string_view batch, int32_t record_count,
+                        int64_t max_timestamp) {
+  pending_.push_back(Pending{std::string(topic), partition, batch, record_count,
+                             max_timestamp});
+  bytes_ += batch.size();
+}
+
+std::string ObjectBuilder::Finish() {
+  // Group by partition, keeping each partition's batches in the order added.
+  std::vector<size_t> order(pending_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Pending& x = pending_[a];
+    const Pending& y = pending_[b];
+    return x.topic != y.topic ? x.topic < y.topic : x.partition < y.partition;
+  });
+  std::string out;
+  out.reserve(kObjectHeaderSize + bytes_ + 64 * pending_.size() + kObjectTrailerSize);
+  out.append(kObjectMagic, 8);
+  BinaryWriter w(&out);
+  w.Fixed<uint16_t>(kObjectVersion);
+  w.Fixed<uint16_t>(0);
+  w.Fixed<uint32_t>(0);
+  placements_.assign(pending_.size(), 0);
+  std::vector<ObjectIndexEntry> index;
+  for (size_t i : order) {
+    const Pending& p = pending_[i];
+    if (index.empty() || index.back().topic != p.topic ||
+        index.back().partition != p.partition) {
+      ObjectIndexEntry entry;
+      entry.topic = p.topic;
+      entry.partition = p.partition;
+      entry.byte_offset = out.size();
+      index.push_back(entry);
+    }
+    ObjectIndexEntry& entry = index.back();
+    placements_[i] = out.size();
+    out.append(p.batch.data(), p.batch.size());
+    entry.byte_length += p.batch.size();
+    entry.batch_count += 1;
+    entry.record_count += p.record_count;
+    entry.min_timestamp = entry.min_timestamp < 0
+                              ? p.max_timestamp
+                              : std::min(entry.min_timestamp, p.max_timestamp);
+    entry.max_timestamp = std::max(entry.max_timestamp, p.max_timestamp);
+  }
+  uint32_t data_crc = kafka::Crc32c(
+      absl::string_view(out).substr(kObjectHeaderSize, out.size() - kObjectHeaderSize));
+  uint64_t index_offset = out.size();
+  w.Fixed<uint32_t>(static_cast<uint32_t>(index.size()));
+  for (const ObjectIndexEntry& e : index) {
+    w.Fixed<uint16_t>(static_cast<uint16_t>(e.topic.size()));
+    out.append(e.topic);
+    w.Fixed<int32_t>(e.partition);
+    w.Fixed<uint64_t>(e.byte_offset);
+    w.Fixed<uint32_t>(e.byte_length);
+    w.Fixed<uint32_t>(e.batch_count);
+    w.Fixed<int64_t>(e.record_count);
+    w.Fixed<int64_t>(e.min_timestamp);
+    w.Fixed<int64_t>(e.max_timestamp);
+  }
+  uint32_t index_length = static_cast<uint32_t>(out.size() - index_offset);
+  uint32_t index_crc =
+      kafka::Crc32c(absl::string_view(out).substr(index_offset, index_length));
+  w.Fixed<uint64_t>(index_offset);
+  w.Fixed<uint32_t>(index_length);
+  w.Fixed<uint32_t>(index_crc);
+  w.Fixed<uint32_t>(data_crc);
+  w.Fixed<uint32_t>(0);
+  out.append(kObjectEndMagic, 8);
+  return out;
+}
+
+absl::StatusOr<ObjectTrailer> ParseObjectTrailer(absl::string_view trailer) {
+  if (trailer.size() != kObjectTrailerSize ||
+      std::memcmp(trailer.data() + 24, kObjectEndMagic, 8) != 0) {
+    return absl::DataLossError("not a warp data object (bad trailer)");
+  }
+  BinaryReader r(trailer);
+  ObjectTrailer t;
+  t.index_offset = r.Fixed<uint64_t>();
+  t.index_length = r.Fixed<uint32_t>();
+  t.index_crc = r.Fixed<uint32_t>();
+  t.data_crc = r.Fixed<uint32_t>();
+  if (r.Fixed<uint32_t>() != 0) {
+    return absl::DataLossError("object trailer has unknown flags");
+  }
+  return t;
+}
+
+absl::StatusOr<std::vector<ObjectIndexEntry>> ParseObjectIndex(
+    absl::string_view index, const ObjectTrailer& trailer) {
+  if (index.size() != trailer.index_length ||
+      kafka::Crc32c(index) != trailer.index_crc) {
+    return absl::DataLossError("object index checksum mismatch");
+  }
+  BinaryReader r(index);
+  uint32_t n = r.Count(46);
+  std::vector<ObjectIndexEntry> out;
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    ObjectIndexEntry e;
+    uint16_t topic_length = r.Fixed<uint16_t>();
+    for (uint16_t c = 0; c < topic_length && r.ok(); ++c) {
+      e.topic.push_back(static_cast<char>(r.Fixed<uint8_t>()));
+    }
+    e.partition = r.Fixed<int32_t>();
+    e.byte_offset = r.Fixed<uint64_t>();
+    e.byte_length = r.Fixed<uint32_t>();
+    e.batch_count = r.Fixed<uint32_t>();
+    e.record_count = r.Fixed<int64_t>();
+    e.min_timestamp = r.Fixed<int64_t>();
+    e.max_timestamp = r.Fixed<int64_t>();
+    out.push_back(std::move(e));
+  }
+  if (!r.ok()) return r.status();
+  if (!r.done()) return absl::DataLossError("trailing bytes in object index");
+  for (const ObjectIndexEntry& e : out) {
+    if (e.byte_offset < kObjectHeaderSize ||
+        e.byte_offset + e.byte_length > trailer.index_offset) {
+      return absl::DataLossError("object index entry outside the data section");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<ObjectIndexEntry>> ParseObject(absl::string_view object) {
+  if (object.size() < kObjectHeaderSize + kObjectTrailerSize ||
+      std::memcmp(object.data(), kObjectMagic, 8) != 0) {
+    return absl::DataLossError("not a warp data object (bad header)");
+  }
+  uint16_t version, flags;
+  uint32_t reserved;
+  std::memcpy(&version, object.data() + 8, 2);
+  std::memcpy(&flags, object.data() + 10, 2);
+  std::memcpy(&reserved, object.data() + 12, 4);
+  if (version != kObjectVersion) {
+    return absl::DataLossError(absl::StrCat("unknown object version ", version));
+  }
+  if (flags != 0 || reserved != 0) {
+    return absl::DataLossError("object header has unknown flags");
+  }
+  absl::StatusOr<ObjectTrailer> trailer =
+      ParseObjectTrailer(object.substr(object.size() - kObjectTrailerSize));
+  if (!trailer.ok()) return trailer.status();
+  if (trailer->index_offset < kObjectHeaderSize ||
+      trailer->index_offset + trailer->index_length + kObjectTrailerSize != object.size()) {
+    return absl::DataLossError("object trailer points outside the object");
+  }
+  if (kafka::Crc32c(object.substr(kObjectHeaderSize,
+                                  trailer->index_offset - kObjectHeaderSize)) !=
+      trailer->data_crc) {
+    return absl::DataLossError("object data checksum mismatch");
+  }
+  return ParseObjectIndex(object.substr(trailer->index_offset, trailer->index_length),
+                          *trailer);
+}
+
+std::string MakeObjectKey(absl::string_view cluster, absl::Time now,
+                          absl::string_view agent, uint64_t sequence) {
+  return absl::StrFormat("%s/data/%016d-%s-%d", cluster, absl::ToUnixMicros(now),
+                         agent, sequence);
+}
+
+}  // namespace warp::engine

@@ -28,11 +28,14 @@ struct LatencyDistribution {
   static LatencyDistribution Fixed(absl::Duration d) {
     return {Kind::kFixed, d, d};
   }
+  // Uniform between `min` and `max`; bounds given the wrong way round are
+  // swapped.
   static LatencyDistribution Uniform(absl::Duration min, absl::Duration max) {
     return {Kind::kUniform, min, max};
   }
-  // Log-normal with the given median and 99th percentile (p99 >= p50 > 0),
-  // the usual shape of object store latency.
+  // Log-normal with the given median and 99th percentile (p99 > p50 > 0),
+  // the usual shape of object store latency. With p99 <= p50 (no spread) it
+  // behaves as Fixed(p50).
   static LatencyDistribution LogNormal(absl::Duration p50, absl::Duration p99) {
     return {Kind::kLogNormal, p50, p99};
   }
@@ -70,10 +73,14 @@ struct FaultOptions {
 class FaultInjectingObjectStore : public ObjectStore {
  public:
   // Replaces the options; takes effect for calls that start afterwards.
+  // Restarts the random stream from `options.seed` and resets calls() to 0,
+  // so `options.fail_nth_call` counts the calls made after this one.
   virtual void SetOptions(const FaultOptions& options) = 0;
-  // Calls seen so far that matched FaultOptions::ops.
+  // Calls that matched FaultOptions::ops since the wrapper was made or
+  // SetOptions was last called.
   virtual uint64_t calls() const = 0;
-  // Faults injected so far (errors, lost responses and Nth-call failures).
+  // Faults injected so far (errors, lost responses and Nth-call failures),
+  // over the wrapper's whole life (SetOptions does not reset it).
   virtual uint64_t injected_faults() const = 0;
 };
 

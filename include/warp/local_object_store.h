@@ -3,8 +3,25 @@
 //
 // Durability: Put writes a temporary file, fsyncs it, renames it over the key's
 // path and fsyncs the folder, so a crash never leaves a partial object visible
-// and an acknowledged Put survives power loss. Temporary files live under
-// `<root>/.warp-tmp/` and are removed at open.
+// and an acknowledged Put survives power loss; Delete fsyncs the folder it
+// removed the object from. Temporary files live under `<root>/.warp-tmp/`,
+// named `<pid>.<n>.<random>.tmp`; opening a store removes those of dead
+// processes only (never this process's, whose other store instances on the
+// same folder may be writing them). `.warp-tmp` is never listed, and keys in
+// it are InvalidArgument.
+//
+// Layout: the object `a/b/c` is the file `<root>/a/b/c`. Hence, unlike S3 and
+// memory, a key cannot be an object and the folder of other keys at once
+// ("a" and "a/b"): the Put that would make it so fails with
+// FailedPrecondition (create-only or not) and writes nothing. A key segment
+// longer than the file system allows (usually 255 bytes) is InvalidArgument.
+//
+// Only regular files are objects. Objects are opened without following
+// symbolic links (O_NOFOLLOW) and without blocking (so a FIFO cannot hang a
+// reader); a symbolic link, FIFO or device at a key's path is reported as
+// FailedPrecondition and never listed, and List does not descend into
+// symbolic links to folders. Symbolic links in the folders leading to a key
+// are followed: do not plant links to folders inside the bucket.
 #ifndef WARP_LOCAL_OBJECT_STORE_H_
 #define WARP_LOCAL_OBJECT_STORE_H_
 

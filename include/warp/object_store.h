@@ -15,10 +15,24 @@
 //   NotFound        Get/Head of a key that does not exist.
 //   AlreadyExists   a create-only Put of a key that exists.
 //   OutOfRange      a ranged Get that starts at or past the end of the object.
-//   InvalidArgument a key that is not valid (see ValidateObjectKey).
+//   InvalidArgument a key that is not valid (see ValidateObjectKey), or a
+//                   List prefix that is not (see ValidateObjectKeyPrefix).
+//   FailedPrecondition  a Put the backend cannot store: on the local folder
+//                   store, a key that is an object and a folder of another
+//                   key at once (see "Keys and folders" below); a missing
+//                   S3 bucket.
 //   Unavailable / DeadlineExceeded  transient failures, worth retrying.
 //   PermissionDenied / Unauthenticated  bad credentials or policy.
 //   DataLoss        a store answered with bytes that cannot be right.
+//
+// Keys and folders: keys are flat names, and on S3 and in memory "a" and
+// "a/b" are two independent objects. The local folder store maps each '/' to
+// a folder, so there a key cannot be an object and the folder of another key
+// at once: a Put of "a" while any "a/..." exists, or of "a/b" (or deeper)
+// while the object "a" exists, fails with FailedPrecondition, create-only or
+// not, and writes nothing. Portable callers never use a key as the folder of
+// another (the conformance flag allows_file_and_folder_keys says which
+// backends allow it).
 #ifndef WARP_OBJECT_STORE_H_
 #define WARP_OBJECT_STORE_H_
 
@@ -98,7 +112,8 @@ class ObjectStore {
   virtual absl::Status DeleteMany(absl::Span<const std::string> keys) = 0;
 
   // Lists every object whose key starts with `prefix` (all pages), sorted by
-  // key in byte order.
+  // key in byte order. `prefix` must pass ValidateObjectKeyPrefix
+  // (InvalidArgument otherwise); the empty prefix lists everything.
   virtual absl::StatusOr<std::vector<ObjectInfo>> List(
       absl::string_view prefix) = 0;
 
@@ -107,10 +122,19 @@ class ObjectStore {
 };
 
 // Checks that `key` is a valid object key for every backend: 1 to 1024 bytes
-// of UTF-8 text without control characters, a relative path of non-empty
-// segments separated by '/', none of them "." or "..", no backslash. Returns
-// InvalidArgument saying what is wrong otherwise.
+// of well-formed UTF-8 text without control characters, a relative path of
+// non-empty segments separated by '/', none of them "." or "..", no
+// backslash. Returns InvalidArgument saying what is wrong otherwise.
 absl::Status ValidateObjectKey(absl::string_view key);
+
+// Checks that `prefix` can be the beginning of a valid object key, as List
+// requires: at most 1024 bytes of well-formed UTF-8 without control
+// characters or backslash, not starting with '/', and every complete segment
+// (one followed by '/') non-empty and neither "." nor "..". The last segment
+// may be any beginning of a segment, empty included ("" and "a/" are valid
+// prefixes; "../", "a//" and "./x" are not). Returns InvalidArgument
+// otherwise.
+absl::Status ValidateObjectKeyPrefix(absl::string_view prefix);
 
 }  // namespace warp
 

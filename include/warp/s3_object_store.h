@@ -4,10 +4,15 @@
 // Thread-safety: thread-safe. Each call runs on its caller's thread with a
 // pooled connection (keep-alive), so N threads have N requests in flight.
 //
-// Retries: 5xx, 429, SlowDown, RequestTimeout and connection errors are
-// retried with capped exponential backoff and full jitter. A create-only Put
-// whose earlier attempt really succeeded (its response was lost) is
-// recognised by its content hash and reported as success, not a conflict.
+// Retries: 5xx (but 501 Not Implemented), 429, SlowDown, RequestTimeout and
+// connection errors are retried with capped exponential backoff and full
+// jitter. Every create-only Put sends a random id of its own as the object
+// metadata `x-amz-meta-warp-put-id`; when a retry meets 412 (the key exists),
+// a HEAD tells whether the object carries that id, i.e. whether an earlier
+// attempt of this Put really succeeded (its response was lost): then the Put
+// reports success; any other object, even one with identical bytes, is
+// AlreadyExists; and if the check itself fails, Unavailable (the outcome is
+// unknown). The id is internal: ObjectInfo does not show it.
 #ifndef WARP_S3_OBJECT_STORE_H_
 #define WARP_S3_OBJECT_STORE_H_
 
@@ -35,8 +40,11 @@ struct S3Options {
   // stores want path style.
   bool path_style = false;
 
-  // Credentials. Empty access key and secret mean: take AWS_ACCESS_KEY_ID,
-  // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the environment.
+  // Credentials: both the access key id and the secret (and the session
+  // token of temporary credentials, if any), or none of the three, which
+  // means: take AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+  // AWS_SESSION_TOKEN from the environment. Setting only one of the pair, or
+  // only the token, is InvalidArgument at open.
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;
@@ -50,13 +58,24 @@ struct S3Options {
   // the system's store. Certificates are always verified.
   std::string ca_file;
 
+  // The options below are checked at open: timeouts, low_speed_bytes and
+  // max_response_bytes must be positive, max_attempts at least 1, backoffs
+  // and max_idle_connections not negative (InvalidArgument otherwise).
+
   // Time to establish a connection.
   absl::Duration connect_timeout = absl::Seconds(5);
-  // Time for a whole request of up to 8 MiB; larger bodies get proportionally
-  // more. A hung server fails the attempt after this (then it is retried).
+  // Time for a whole attempt that moves up to 8 MiB; one that moves more
+  // gets request_timeout per 8 MiB. What counts is the larger of the body
+  // sent (PUT) and the body expected back: the length of a ranged GET, or,
+  // for a GET of a whole object (or of a range to its end), its
+  // Content-Length once the response headers arrive. The wait for the
+  // response headers is always bounded by request_timeout, so a hung server
+  // fails the attempt after it (then it is retried); a response can never
+  // take longer than the time for max_response_bytes.
   absl::Duration request_timeout = absl::Seconds(30);
   // An attempt is abandoned when it moves fewer than low_speed_bytes per
-  // second for low_speed_time (a stalled server).
+  // second for low_speed_time (a server that stalls mid-transfer; whole
+  // seconds, at least 1).
   int64_t low_speed_bytes = 1024;
   absl::Duration low_speed_time = absl::Seconds(10);
 
@@ -68,8 +87,9 @@ struct S3Options {
   // Idle connections kept for reuse.
   int max_idle_connections = 64;
 
-  // Largest response body accepted (a GET of a larger range fails); guards
-  // against a broken server sending without end.
+  // Largest response body accepted (a GET of a larger range fails with
+  // ResourceExhausted); guards against a broken server sending without end.
+  // Error bodies are cut at 64 KiB whatever this says.
   uint64_t max_response_bytes = uint64_t{1} << 30;
 
   // Time source for signing and backoff sleeps; nullptr = the real clock.

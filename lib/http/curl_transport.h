@@ -1,6 +1,11 @@
 // HttpTransport over libcurl: a pool of easy handles (each keeps its
-// connections alive between requests), TLS through OpenSSL with peer and host
-// verification, connect / total / low-speed timeouts, bounded response size.
+// connections alive between requests; a handle is reset before it returns to
+// the pool, so it keeps no pointer into a finished request), TLS through
+// OpenSSL with peer and host verification, connect / total / low-speed
+// timeouts (the total one grown for large responses, see
+// HttpRequest::timeout_per_8mib_of_response), bounded response size (error
+// bodies cut at kMaxErrorBodyBytes), and request bodies that curl can rewind
+// to resend a request on a fresh connection.
 //
 // Thread-safety: thread-safe. A request borrows a handle for its duration.
 #ifndef WARP_LIB_HTTP_CURL_TRANSPORT_H_
@@ -21,6 +26,7 @@ struct CurlTransportOptions {
   absl::Duration low_speed_time = absl::Seconds(10);
   std::string ca_file;  // empty: the system CA store
   int max_idle_handles = 64;
+  // Largest 2xx response body accepted (ResourceExhausted beyond it).
   uint64_t max_response_bytes = uint64_t{1} << 30;
 };
 

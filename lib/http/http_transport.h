@@ -22,14 +22,27 @@ struct HttpRequest {
   std::string url;     // full URL, already encoded
   std::vector<std::pair<std::string, std::string>> headers;
   absl::string_view body;  // not owned; must outlive Perform
-  // The whole request must finish within this time.
+  // The whole request must finish within this time...
   absl::Duration timeout = absl::Seconds(30);
+  // ...unless this is positive and the response is large: once the response
+  // headers give its Content-Length, the request may take up to this much
+  // per 8 MiB of response body, when that is more than `timeout`. (For
+  // responses whose size the caller cannot know in advance, such as a whole
+  // object.) The time to the response headers is always bounded by
+  // `timeout`.
+  absl::Duration timeout_per_8mib_of_response = absl::ZeroDuration();
 };
+
+// Transports keep at most this much of the body of a response whose status
+// is not 2xx (an error document is small; a hostile or broken server must
+// not make the client hold a huge one). The rest is read and dropped.
+inline constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 
 struct HttpResponse {
   int status = 0;
   // Header names lowercased.
   std::vector<std::pair<std::string, std::string>> headers;
+  // The body; for a non-2xx status, at most its first kMaxErrorBodyBytes.
   std::string body;
 
   // The value of header `name` (lowercase), or empty.

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -22,6 +23,7 @@ class FaultStore final : public FaultInjectingObjectStore {
     absl::MutexLock lock(&mu_);
     options_ = options;
     rng_.seed(options.seed);
+    calls_.store(0);  // fail_nth_call counts from here
   }
   uint64_t calls() const override { return calls_.load(); }
   uint64_t injected_faults() const override { return faults_.load(); }
@@ -89,13 +91,19 @@ class FaultStore final : public FaultInjectingObjectStore {
       case LatencyDistribution::Kind::kFixed:
         return d.a;
       case LatencyDistribution::Kind::kUniform: {
-        std::uniform_real_distribution<double> u(absl::ToDoubleSeconds(d.a),
-                                                 absl::ToDoubleSeconds(d.b));
+        // Bounds given the wrong way round mean the same interval.
+        double min = absl::ToDoubleSeconds(std::min(d.a, d.b));
+        double max = absl::ToDoubleSeconds(std::max(d.a, d.b));
+        if (min == max) return std::min(d.a, d.b);
+        std::uniform_real_distribution<double> u(min, max);
         return absl::Seconds(u(rng_));
       }
       case LatencyDistribution::Kind::kLogNormal: {
-        double p50 = std::max(1e-9, absl::ToDoubleSeconds(d.a));
-        double p99 = std::max(p50, absl::ToDoubleSeconds(d.b));
+        // No spread (p99 <= p50) is the fixed latency p50; a log-normal
+        // distribution needs a positive sigma.
+        if (d.b <= d.a || d.a <= absl::ZeroDuration()) return d.a;
+        double p50 = absl::ToDoubleSeconds(d.a);
+        double p99 = absl::ToDoubleSeconds(d.b);
         double sigma = std::log(p99 / p50) / kZ99;
         std::lognormal_distribution<double> ln(std::log(p50), sigma);
         return absl::Seconds(ln(rng_));

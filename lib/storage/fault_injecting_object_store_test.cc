@@ -1,9 +1,10 @@
-#include "warp/fault_injection.h"
-
 #include <algorithm>
+#include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "lib/storage/testing/object_store_conformance.h"
+#include "warp/fault_injection.h"
 #include "warp/memory_object_store.h"
 
 namespace warp {
@@ -131,6 +132,83 @@ TEST(FaultInjectionTest, UniformLatencyStaysInBounds) {
     EXPECT_GE(d, absl::Milliseconds(5));
     EXPECT_LE(d, absl::Milliseconds(10));
   }
+}
+
+// Bounds given the wrong way round are the same interval: the very same
+// samples as the right way round, for the same seed.
+TEST(FaultInjectionTest, UniformWithSwappedBoundsIsTheSameInterval) {
+  auto base = NewMemoryObjectStore();
+  RecordingClock right_clock, swapped_clock;
+  FaultOptions right, swapped;
+  right.latency = LatencyDistribution::Uniform(absl::Milliseconds(5),
+                                               absl::Milliseconds(10));
+  swapped.latency = LatencyDistribution::Uniform(absl::Milliseconds(10),
+                                                 absl::Milliseconds(5));
+  auto right_store =
+      NewFaultInjectingObjectStore(base.get(), right, &right_clock);
+  auto swapped_store =
+      NewFaultInjectingObjectStore(base.get(), swapped, &swapped_clock);
+  for (int i = 0; i < 100; ++i) {
+    (void)right_store->Head("x");
+    (void)swapped_store->Head("x");
+  }
+  EXPECT_EQ(swapped_clock.sleeps, right_clock.sleeps);
+  for (absl::Duration d : swapped_clock.sleeps) {
+    EXPECT_GE(d, absl::Milliseconds(5));
+    EXPECT_LE(d, absl::Milliseconds(10));
+  }
+}
+
+// A log-normal without spread is exactly the fixed median.
+TEST(FaultInjectionTest, LogNormalWithoutSpreadIsFixed) {
+  auto base = NewMemoryObjectStore();
+  for (absl::Duration p99 : {absl::Milliseconds(30), absl::Milliseconds(10)}) {
+    RecordingClock clock;
+    FaultOptions options;
+    options.latency =
+        LatencyDistribution::LogNormal(absl::Milliseconds(30), p99);
+    auto store = NewFaultInjectingObjectStore(base.get(), options, &clock);
+    for (int i = 0; i < 100; ++i) (void)store->Head("x");
+    ASSERT_EQ(clock.sleeps.size(), 100u);
+    for (absl::Duration d : clock.sleeps) {
+      EXPECT_EQ(d, absl::Milliseconds(30)) << "p99 " << p99;
+    }
+  }
+}
+
+TEST(FaultInjectionTest, SetOptionsRestartsTheCallCount) {
+  auto base = NewMemoryObjectStore();
+  FaultOptions options;
+  options.fail_nth_call = 2;
+  auto store = NewFaultInjectingObjectStore(base.get(), options);
+  EXPECT_TRUE(store->Put("a", "1").ok());
+  EXPECT_FALSE(store->Put("a", "1").ok());
+  EXPECT_TRUE(store->Put("a", "1").ok());
+  EXPECT_EQ(store->calls(), 3u);
+  store->SetOptions(options);
+  EXPECT_EQ(store->calls(), 0u);
+  EXPECT_TRUE(store->Put("a", "1").ok());
+  EXPECT_EQ(store->Put("a", "1").code(), absl::StatusCode::kUnavailable)
+      << "the 2nd call after SetOptions must fail";
+  EXPECT_EQ(store->injected_faults(), 2u);
+}
+
+// Latency is served concurrently: 8 calls of 200 ms on 8 threads take about
+// 200 ms, not 1.6 s (a guard against serialising calls, not a benchmark).
+TEST(FaultInjectionTest, DelaysRunConcurrently) {
+  auto base = NewMemoryObjectStore();
+  ASSERT_TRUE(base->Put("k", "v").ok());
+  constexpr absl::Duration kLatency = absl::Milliseconds(200);
+  FaultOptions options;
+  options.latency = LatencyDistribution::Fixed(kLatency);
+  auto store = NewFaultInjectingObjectStore(base.get(), options);
+  absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] { EXPECT_TRUE(store->Get("k").ok()); });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_LT(absl::Now() - start, 4 * kLatency);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,28 @@ namespace warp {
 namespace {
 
 constexpr absl::string_view kTempDir = ".warp-tmp";
+
+// Numbers the temporary files of this process, across all store instances
+// (two instances on one folder must never pick the same name).
+std::atomic<uint64_t> g_temp_counter{0};
+
+// A random 64-bit value, so that names stay unique even across a pid reused
+// after a crash, or a forked child that inherited the counter.
+uint64_t RandomSuffix() {
+  thread_local std::mt19937_64 rng([] {
+    std::random_device device;
+    return (uint64_t{device()} << 32) ^ device() ^
+           static_cast<uint64_t>(getpid());
+  }());
+  return rng();
+}
+
+// Whether a process `pid` may still run (and write its temporary files).
+bool ProcessMayBeAlive(int pid) {
+  if (pid == getpid()) return true;
+  if (kill(pid, 0) == 0) return true;
+  return errno == EPERM;  // exists, but belongs to another user
+}
 
 absl::Status ErrnoStatus(int err, absl::string_view what,
                          absl::string_view path) {
@@ -42,7 +65,10 @@ absl::Status ErrnoStatus(int err, absl::string_view what,
       return absl::ResourceExhaustedError(message);
     case ENOTDIR:
     case EISDIR:
+    case ELOOP:
       return absl::FailedPreconditionError(message);
+    case ENAMETOOLONG:
+      return absl::InvalidArgumentError(message);
     case EINTR:
     case EAGAIN:
       return absl::UnavailableError(message);
@@ -66,6 +92,14 @@ class ScopedFd {
   int fd_;
 };
 
+// The error of a Put whose key is an object and a folder at once.
+absl::Status FileFolderConflict(absl::string_view key) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "object key \"", key,
+      "\" conflicts with another key in the local folder: a key cannot be "
+      "both an object and the folder of other keys (\"a\" and \"a/b\")"));
+}
+
 absl::Status SyncDir(const std::string& dir) {
   ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "open folder", dir);
@@ -86,9 +120,11 @@ class LocalObjectStore final : public ObjectStore {
   absl::Status Put(absl::string_view key, absl::string_view data,
                    const PutOptions& put_options) override {
     ASSIGN_OR_RETURN(std::string path, PathOf(key));
-    std::string temp =
-        absl::StrCat(root_, "/", kTempDir, "/", getpid(), ".",
-                     temp_counter_.fetch_add(1), ".tmp");
+    // "<pid>.<n>.<random>.tmp": the pid lets the next open tell the leftovers
+    // of a dead process from the files of a live one.
+    std::string temp = absl::StrCat(
+        root_, "/", kTempDir, "/", getpid(), ".", g_temp_counter.fetch_add(1),
+        ".", absl::Hex(RandomSuffix(), absl::kZeroPad16), ".tmp");
     RETURN_IF_ERROR(WriteTemp(temp, data));
     absl::Status status = Publish(temp, path, key, put_options);
     if (!status.ok()) unlink(temp.c_str());
@@ -98,11 +134,22 @@ class LocalObjectStore final : public ObjectStore {
   absl::StatusOr<std::string> Get(absl::string_view key,
                                   const ByteRange& range) override {
     ASSIGN_OR_RETURN(std::string path, PathOf(key));
-    ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return MissingOr(errno, "open", key, path);
+    // O_NOFOLLOW: a symbolic link planted in the bucket is not followed out
+    // of it. O_NONBLOCK: opening a planted FIFO does not wait for a writer.
+    ScopedFd fd(
+        open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (fd.get() < 0) {
+      if (errno == ELOOP) return NotARegularFile(key, path);
+      return MissingOr(errno, "open", key, path);
+    }
     struct stat st;
     if (fstat(fd.get(), &st) != 0) return ErrnoStatus(errno, "stat", path);
-    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    if (S_ISDIR(st.st_mode)) return NotFound(key);  // only a folder of keys
+    if (!S_ISREG(st.st_mode)) return NotARegularFile(key, path);
+    int flags = fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+      return ErrnoStatus(errno, "fcntl", path);
+    }
     ASSIGN_OR_RETURN(auto span, ResolveRange(range, st.st_size));
     std::string out(span.second, '\0');
     size_t done = 0;
@@ -125,8 +172,11 @@ class LocalObjectStore final : public ObjectStore {
   absl::StatusOr<ObjectInfo> Head(absl::string_view key) override {
     ASSIGN_OR_RETURN(std::string path, PathOf(key));
     struct stat st;
-    if (stat(path.c_str(), &st) != 0) return MissingOr(errno, "stat", key, path);
-    if (!S_ISREG(st.st_mode)) return NotFound(key);
+    if (lstat(path.c_str(), &st) != 0) {
+      return MissingOr(errno, "stat", key, path);
+    }
+    if (S_ISDIR(st.st_mode)) return NotFound(key);  // only a folder of keys
+    if (!S_ISREG(st.st_mode)) return NotARegularFile(key, path);
     return InfoOf(std::string(key), st);
   }
 
@@ -139,25 +189,31 @@ class LocalObjectStore final : public ObjectStore {
     }
     // Remove folders left empty, so the tree does not grow forever. A racing
     // Put recreates what it needs (see Publish).
-    for (std::string dir = Parent(path); dir.size() > root_.size();
-         dir = Parent(dir)) {
-      if (rmdir(dir.c_str()) != 0) break;
+    std::string dir = Parent(path);
+    while (dir.size() > root_.size() && rmdir(dir.c_str()) == 0) {
+      dir = Parent(dir);
     }
-    return absl::OkStatus();
+    // `dir` is the deepest remaining folder, the one that lost an entry (the
+    // object, or the last folder removed): make the removal durable.
+    return options_.sync ? SyncDir(dir) : absl::OkStatus();
   }
 
   absl::Status DeleteMany(absl::Span<const std::string> keys) override {
+    for (const std::string& key : keys) RETURN_IF_ERROR(PathOf(key).status());
     for (const std::string& key : keys) RETURN_IF_ERROR(Delete(key));
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<ObjectInfo>> List(
       absl::string_view prefix) override {
+    RETURN_IF_ERROR(ValidateObjectKeyPrefix(prefix));
     // Walk only the folder that the prefix's complete segments name.
     std::string dir_part;
     size_t slash = prefix.rfind('/');
     if (slash != absl::string_view::npos) dir_part = std::string(prefix.substr(0, slash));
     std::vector<ObjectInfo> out;
+    // No key lives in the temporary folder (PathOf refuses them).
+    if (IsTempPath(dir_part)) return out;
     RETURN_IF_ERROR(Walk(dir_part, prefix, &out));
     std::sort(out.begin(), out.end(),
               [](const ObjectInfo& a, const ObjectInfo& b) {
@@ -173,11 +229,26 @@ class LocalObjectStore final : public ObjectStore {
  private:
   absl::StatusOr<std::string> PathOf(absl::string_view key) const {
     RETURN_IF_ERROR(ValidateObjectKey(key));
-    if (key == kTempDir || absl::StartsWith(key, absl::StrCat(kTempDir, "/"))) {
+    if (IsTempPath(key)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "object key \"", key, "\" is reserved for temporary files"));
     }
     return absl::StrCat(root_, "/", key);
+  }
+
+  // Whether `rel` (a key or folder relative to the root) is the temporary
+  // folder or inside it.
+  static bool IsTempPath(absl::string_view rel) {
+    return rel == kTempDir ||
+           absl::StartsWith(rel, absl::StrCat(kTempDir, "/"));
+  }
+
+  static absl::Status NotARegularFile(absl::string_view key,
+                                      const std::string& path) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "object \"", key, "\": ", path,
+        " is not a regular file (a symbolic link, FIFO or device in the "
+        "bucket folder is never read)"));
   }
 
   static absl::Status NotFound(absl::string_view key) {
@@ -199,9 +270,18 @@ class LocalObjectStore final : public ObjectStore {
   }
 
   absl::Status WriteTemp(const std::string& temp, absl::string_view data) {
-    ScopedFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+    ScopedFd fd(open(temp.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                      0644));
-    if (fd.get() < 0) return ErrnoStatus(errno, "create", temp);
+    if (fd.get() < 0) {
+      // A name collision or a vanished temporary folder is this store's
+      // fault, never the caller's "already exists" or "not found".
+      if (errno == EEXIST || errno == ENOENT) {
+        return absl::InternalError(absl::StrCat("create temporary file ", temp,
+                                                ": ", strerror(errno)));
+      }
+      return ErrnoStatus(errno, "create", temp);
+    }
     size_t done = 0;
     while (done < data.size()) {
       ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
@@ -223,16 +303,21 @@ class LocalObjectStore final : public ObjectStore {
 
   // Creates the folders leading to `path`, syncing each parent that gained
   // an entry so the new folder survives a crash.
-  absl::Status MakeParents(const std::string& path) {
+  // An object on the way of a folder (ENOTDIR) is reported as the key
+  // conflict it is; publishing into a file named like a folder then fails the
+  // same way.
+  absl::Status MakeParents(const std::string& path, absl::string_view key) {
     std::string dir = Parent(path);
     if (dir.size() <= root_.size()) return absl::OkStatus();
     if (mkdir(dir.c_str(), 0755) == 0) {
       return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
     }
     if (errno == EEXIST) return absl::OkStatus();
+    if (errno == ENOTDIR) return FileFolderConflict(key);
     if (errno != ENOENT) return ErrnoStatus(errno, "create folder", dir);
-    RETURN_IF_ERROR(MakeParents(dir));
+    RETURN_IF_ERROR(MakeParents(dir, key));
     if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (errno == ENOTDIR) return FileFolderConflict(key);
       return ErrnoStatus(errno, "create folder", dir);
     }
     return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
@@ -243,7 +328,7 @@ class LocalObjectStore final : public ObjectStore {
   absl::Status Publish(const std::string& temp, const std::string& path,
                        absl::string_view key, const PutOptions& put_options) {
     for (int attempt = 0;; ++attempt) {
-      RETURN_IF_ERROR(MakeParents(path));
+      RETURN_IF_ERROR(MakeParents(path, key));
       int rc = put_options.if_not_exists ? link(temp.c_str(), path.c_str())
                                          : rename(temp.c_str(), path.c_str());
       if (rc == 0) break;
@@ -251,15 +336,17 @@ class LocalObjectStore final : public ObjectStore {
       // A concurrent Delete may remove a folder we just made: make it again.
       if (err == ENOENT && attempt < 10) continue;
       if (err == EEXIST) {
+        // link() also fails so when the key is a folder of other keys.
+        struct stat st;
+        if (lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+          return FileFolderConflict(key);
+        }
         return absl::AlreadyExistsError(
             absl::StrCat("object \"", key, "\" already exists"));
       }
-      if (err == ENOTDIR || err == EISDIR) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "object key \"", key,
-            "\" conflicts with another key in the local folder (one is a "
-            "prefix folder of the other)"));
-      }
+      // rename() onto a folder (EISDIR), or into a path through an object
+      // (ENOTDIR).
+      if (err == ENOTDIR || err == EISDIR) return FileFolderConflict(key);
       return ErrnoStatus(err, "publish", path);
     }
     if (put_options.if_not_exists) unlink(temp.c_str());
@@ -269,10 +356,18 @@ class LocalObjectStore final : public ObjectStore {
   absl::Status Walk(const std::string& rel_dir, absl::string_view prefix,
                     std::vector<ObjectInfo>* out) {
     std::string dir = rel_dir.empty() ? root_ : absl::StrCat(root_, "/", rel_dir);
-    DIR* d = opendir(dir.c_str());
+    // Not through a symbolic link (ELOOP): nothing outside the bucket is
+    // listed. A name too long for the file system holds no key either.
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR* d = fd < 0 ? nullptr : fdopendir(fd);
     if (d == nullptr) {
-      if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
-      return ErrnoStatus(errno, "list", dir);
+      int err = errno;
+      if (fd >= 0) close(fd);
+      if (err == ENOENT || err == ENOTDIR || err == ELOOP ||
+          err == ENAMETOOLONG) {
+        return absl::OkStatus();
+      }
+      return ErrnoStatus(err, "list", dir);
     }
     std::vector<std::string> names;
     while (struct dirent* entry = readdir(d)) {
@@ -303,7 +398,6 @@ class LocalObjectStore final : public ObjectStore {
 
   const std::string root_;
   const LocalObjectStoreOptions options_;
-  std::atomic<uint64_t> temp_counter_{0};
 };
 
 }  // namespace
@@ -339,14 +433,15 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenLocalObjectStore(
     return ErrnoStatus(errno, "create folder", temp_dir);
   }
   // Leftovers of a crashed process were never published: remove them, but
-  // not those of a live process sharing the folder (names start "<pid>.").
+  // never those of this process (another instance may be writing them) nor
+  // of any other live process sharing the folder (names start "<pid>.").
   if (DIR* d = opendir(temp_dir.c_str())) {
     while (struct dirent* entry = readdir(d)) {
       absl::string_view name = entry->d_name;
       if (name == "." || name == "..") continue;
       int pid = 0;
       if (absl::SimpleAtoi(name.substr(0, name.find('.')), &pid) && pid > 0 &&
-          pid != getpid() && kill(pid, 0) == 0) {
+          ProcessMayBeAlive(pid)) {
         continue;
       }
       unlink(absl::StrCat(temp_dir, "/", name).c_str());

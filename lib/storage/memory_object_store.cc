@@ -1,8 +1,10 @@
 #include "warp/memory_object_store.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -23,6 +25,7 @@ class MemoryObjectStore final : public ObjectStore {
                    const PutOptions& options) override {
     RETURN_IF_ERROR(ValidateObjectKey(key));
     auto object = std::make_shared<Object>();
+    object->key = std::string(key);
     object->data.assign(data.data(), data.size());
     object->modified = clock_->Now();
     object->etag = absl::StrCat(version_counter_.fetch_add(1) + 1);
@@ -64,20 +67,31 @@ class MemoryObjectStore final : public ObjectStore {
   }
 
   absl::Status DeleteMany(absl::Span<const std::string> keys) override {
+    for (const std::string& key : keys) RETURN_IF_ERROR(ValidateObjectKey(key));
     for (const std::string& key : keys) RETURN_IF_ERROR(Delete(key));
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<ObjectInfo>> List(
       absl::string_view prefix) override {
+    RETURN_IF_ERROR(ValidateObjectKeyPrefix(prefix));
+    // Under the lock only take references (no string copies), so a listing
+    // of a large bucket does not hold up other requests.
+    std::vector<std::shared_ptr<const Object>> matches;
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto it = objects_.lower_bound(prefix);
+           it != objects_.end() &&
+           absl::string_view(it->first).substr(0, prefix.size()) == prefix;
+           ++it) {
+        matches.push_back(it->second);
+      }
+    }
     std::vector<ObjectInfo> result;
-    absl::MutexLock lock(&mu_);
-    for (auto it = objects_.lower_bound(prefix);
-         it != objects_.end() && absl::string_view(it->first)
-                                     .substr(0, prefix.size()) == prefix;
-         ++it) {
-      result.push_back(ObjectInfo{it->first, it->second->data.size(),
-                                  it->second->modified, it->second->etag});
+    result.reserve(matches.size());
+    for (const std::shared_ptr<const Object>& object : matches) {
+      result.push_back(ObjectInfo{object->key, object->data.size(),
+                                  object->modified, object->etag});
     }
     return result;
   }
@@ -85,7 +99,9 @@ class MemoryObjectStore final : public ObjectStore {
   std::string Describe() const override { return "mem://"; }
 
  private:
+  // Immutable once published.
   struct Object {
+    std::string key;
     std::string data;
     absl::Time modified;
     std::string etag;

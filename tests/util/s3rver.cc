@@ -51,7 +51,7 @@ absl::Status S3rver::Launch() {
   }
   ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, dir_ + ".log"));
   process_.emplace(std::move(process));
-  absl::Status ready = WaitForPort(port_, absl::Seconds(30));
+  absl::Status ready = WaitForPort(port_, absl::Seconds(30), *process_);
   if (!ready.ok()) {
     return absl::UnavailableError(absl::StrCat(
         "s3rver did not start (see ", dir_, ".log): ", ready.message()));

@@ -4,10 +4,38 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 namespace warp::s3 {
+namespace {
+
+// `authority` without an explicit port that is the scheme's default (":443"
+// for https, ":80" for http). curl leaves a default port out of the Host
+// header it sends, so the signed Host must leave it out too.
+std::string WithoutDefaultPort(absl::string_view scheme,
+                               absl::string_view authority) {
+  size_t colon = authority.rfind(':');
+  size_t bracket = authority.rfind(']');  // IPv6 literal: "[::1]:443"
+  if (colon == absl::string_view::npos ||
+      (bracket != absl::string_view::npos && colon < bracket)) {
+    return std::string(authority);
+  }
+  uint32_t port = 0;
+  absl::string_view digits = authority.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(digits, &port)) {
+    return std::string(authority);
+  }
+  if ((scheme == "https" && port == 443) || (scheme == "http" && port == 80)) {
+    return std::string(authority.substr(0, colon));
+  }
+  return std::string(authority);
+}
+
+}  // namespace
 
 absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view endpoint,
                                        absl::string_view region) {
@@ -45,7 +73,7 @@ absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view endpoint,
     return absl::InvalidArgumentError(absl::StrCat(
         "S3 endpoint \"", endpoint, "\" must not have a query or fragment"));
   }
-  out.authority = std::string(authority);
+  out.authority = WithoutDefaultPort(out.scheme, authority);
   if (slash != absl::string_view::npos) {
     absl::string_view path = rest.substr(slash);
     while (absl::ConsumeSuffix(&path, "/")) {

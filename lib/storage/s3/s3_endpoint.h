@@ -14,7 +14,9 @@ namespace warp::s3 {
 
 struct Endpoint {
   std::string scheme;     // "http" or "https"
-  std::string authority;  // host[:port], as sent in the Host header
+  // host[:port], as sent in the Host header: a default port (":443" for
+  // https, ":80" for http) is left out, as curl leaves it out.
+  std::string authority;
   std::string base_path;  // "" or "/prefix" (no trailing slash)
 };
 

@@ -5,9 +5,9 @@
 #include "lib/storage/s3/s3_xml.h"
 
 namespace warp::s3 {
-namespace {
 
-absl::StatusCode CodeFor(int http_status, absl::string_view s3_code) {
+absl::StatusCode StatusCodeForS3Error(int http_status,
+                                      absl::string_view s3_code) {
   // Specific S3 error codes first: they are more precise than HTTP statuses.
   if (s3_code == "NoSuchKey") return absl::StatusCode::kNotFound;
   if (s3_code == "NoSuchBucket") return absl::StatusCode::kFailedPrecondition;
@@ -24,6 +24,7 @@ absl::StatusCode CodeFor(int http_status, absl::string_view s3_code) {
   }
   if (s3_code == "PreconditionFailed") return absl::StatusCode::kAlreadyExists;
   if (s3_code == "InvalidRange") return absl::StatusCode::kOutOfRange;
+  if (s3_code == "NotImplemented") return absl::StatusCode::kUnimplemented;
   switch (http_status) {
     case 400:
       return absl::StatusCode::kInvalidArgument;
@@ -42,14 +43,14 @@ absl::StatusCode CodeFor(int http_status, absl::string_view s3_code) {
     case 408:
     case 429:
       return absl::StatusCode::kUnavailable;
+    case 501:  // a feature the server lacks: retrying cannot help
+      return absl::StatusCode::kUnimplemented;
     default:
       break;
   }
   if (http_status >= 500) return absl::StatusCode::kUnavailable;
   return absl::StatusCode::kUnknown;
 }
-
-}  // namespace
 
 std::optional<std::string> S3ErrorCodeOf(const absl::Status& status) {
   absl::optional<absl::Cord> payload = status.GetPayload(kS3ErrorCodePayload);
@@ -75,8 +76,9 @@ absl::Status StatusFromResponse(absl::string_view operation,
                             ")");
     }
   }
-  absl::Status status(CodeFor(response.status, s3_code),
-                      absl::StrCat(operation, ": HTTP ", response.status, detail));
+  absl::Status status(
+      StatusCodeForS3Error(response.status, s3_code),
+      absl::StrCat(operation, ": HTTP ", response.status, detail));
   if (!s3_code.empty()) {
     status.SetPayload(kS3ErrorCodePayload, absl::Cord(s3_code));
   }

@@ -19,6 +19,14 @@ inline constexpr absl::string_view kS3ErrorCodePayload = "warp.s3/error_code";
 // The S3 error code carried by `status`, if any.
 std::optional<std::string> S3ErrorCodeOf(const absl::Status& status);
 
+// The Status code for an S3 error: `s3_code` (e.g. "NoSuchKey",
+// "AccessDenied"; may be empty) decides when it is known, else `http_status`
+// (0 when there is none, as for the per-key errors of a DeleteObjects
+// result). 5xx, 429, SlowDown and the like are Unavailable (retryable); 501
+// and NotImplemented are Unimplemented (not retried).
+absl::StatusCode StatusCodeForS3Error(int http_status,
+                                      absl::string_view s3_code);
+
 // Turns a non-2xx response into a Status whose code follows the ObjectStore
 // contract and whose message names the operation, the S3 error code and
 // message, and the request id. A body that is not a valid S3 error document

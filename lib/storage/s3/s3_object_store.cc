@@ -1,13 +1,17 @@
 #include "lib/storage/s3/s3_object_store.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <random>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -24,6 +28,15 @@ namespace {
 
 constexpr size_t kDeleteBatch = 1000;  // S3's DeleteObjects limit
 constexpr int kMaxListPages = 1 << 20;
+constexpr double kBytesPer8MiB = 8 << 20;
+// Failed keys named in the message of a partly failed DeleteObjects.
+constexpr size_t kMaxFailedKeysReported = 10;
+
+// User metadata sent with every create-only PUT: a random id of that Put, by
+// which a retry that meets 412 recognises the write of its own lost attempt
+// (and only that: identical bytes from another writer are a conflict).
+// Internal: never part of ObjectInfo.
+constexpr absl::string_view kPutIdHeader = "x-amz-meta-warp-put-id";
 
 std::string Md5(absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -35,10 +48,21 @@ std::string Md5(absl::string_view data) {
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
-std::string EnvOr(const char* name, const std::string& fallback) {
-  if (!fallback.empty()) return fallback;
+std::string Env(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
+}
+
+// 128 random bits in hex, from OpenSSL's CSPRNG (thread-safe); falls back to
+// std::random_device if OpenSSL cannot give them.
+std::string NewPutId() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    std::random_device device;
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(device());
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 
 absl::Time ParseHttpDate(absl::string_view text) {
@@ -68,6 +92,9 @@ struct Call {
   absl::string_view body;
   // Hex SHA-256 of the body, or UNSIGNED-PAYLOAD.
   std::string payload_hash = std::string(kEmptyPayloadSha256);
+  // Size of the response body expected, when known in advance (a ranged
+  // GET); 0 otherwise. Large bodies either way get more time.
+  uint64_t expected_response_bytes = 0;
 };
 
 class S3ObjectStore final : public ObjectStore {
@@ -87,7 +114,12 @@ class S3ObjectStore final : public ObjectStore {
     Call call = MakeCall("PUT", key);
     call.body = data;
     call.headers.emplace_back("Content-Type", "application/octet-stream");
-    if (put_options.if_not_exists) call.headers.emplace_back("If-None-Match", "*");
+    std::string put_id;
+    if (put_options.if_not_exists) {
+      put_id = NewPutId();
+      call.headers.emplace_back("If-None-Match", "*");
+      call.headers.emplace_back(std::string(kPutIdHeader), put_id);
+    }
     call.payload_hash = options_.sign_payload ? Sha256Hex(data)
                                               : std::string(kUnsignedPayload);
     int attempts = 0;
@@ -96,9 +128,9 @@ class S3ObjectStore final : public ObjectStore {
     if (response->status / 100 == 2) return absl::OkStatus();
     absl::Status status = StatusFromResponse(call.operation, *response);
     if (status.code() == absl::StatusCode::kAlreadyExists && attempts > 1) {
-      // An earlier attempt may have succeeded with its response lost: if the
-      // object now holds exactly our bytes, that attempt was ours.
-      ASSIGN_OR_RETURN(bool ours, HoldsExactly(key, data));
+      // An earlier attempt may have succeeded with its response lost: the
+      // object is ours if it carries this Put's id.
+      ASSIGN_OR_RETURN(bool ours, WrittenByPut(key, put_id));
       if (ours) return absl::OkStatus();
     }
     if (status.code() == absl::StatusCode::kAlreadyExists) {
@@ -116,11 +148,16 @@ class S3ObjectStore final : public ObjectStore {
     }
     Call call = MakeCall("GET", key);
     if (!range.IsAll()) {
-      std::string spec = range.length.has_value()
-                             ? absl::StrCat("bytes=", range.offset, "-",
-                                            range.offset + *range.length - 1)
+      // A last byte past 2^64 - 1 is "to the end".
+      std::optional<uint64_t> last = LastByteOf(range);
+      std::string spec = last.has_value()
+                             ? absl::StrCat("bytes=", range.offset, "-", *last)
                              : absl::StrCat("bytes=", range.offset, "-");
       call.headers.emplace_back("Range", spec);
+      if (range.length.has_value()) {
+        call.expected_response_bytes =
+            std::min(*range.length, options_.max_response_bytes);
+      }
     }
     ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
     if (response.status == 200) {
@@ -138,45 +175,66 @@ class S3ObjectStore final : public ObjectStore {
     return StatusFromResponse(call.operation, response);
   }
 
-  // Checks a 206 answer against the range asked for. Some servers (s3rver
-  // for "bytes=0-0") send more than asked; their Content-Range says where the
-  // bytes start, so the surplus can be cut safely. Anything else is DataLoss.
+  // The last byte of a bounded `range`, or nullopt if it has no length or
+  // its last byte would be past 2^64 - 1 (both mean "to the end").
+  static std::optional<uint64_t> LastByteOf(const ByteRange& range) {
+    if (!range.length.has_value() || *range.length == 0 ||
+        *range.length - 1 >
+            std::numeric_limits<uint64_t>::max() - range.offset) {
+      return std::nullopt;
+    }
+    return range.offset + *range.length - 1;
+  }
+
+  // Checks a 206 answer ("Content-Range: bytes <start>-<end>/<total>")
+  // against the range asked for: it must start at the offset asked, stay
+  // within the object, and reach the last byte asked (or the end of the
+  // object, if that comes first), with a body of exactly that many bytes.
+  // Some servers (s3rver for "bytes=0-0") send more than asked; the surplus
+  // is cut. Anything else is DataLoss.
   static absl::StatusOr<std::string> TrimRange(const Call& call,
                                                const ByteRange& range,
                                                http::HttpResponse& response) {
-    uint64_t start = 0, end = 0;
+    uint64_t start = 0, end = 0, total = 0;
     absl::string_view spec = response.Header("content-range");
     bool parsed = absl::ConsumePrefix(&spec, "bytes ");
     size_t dash = spec.find('-'), slash = spec.find('/');
     parsed = parsed && dash != absl::string_view::npos &&
              slash != absl::string_view::npos && dash < slash &&
              absl::SimpleAtoi(spec.substr(0, dash), &start) &&
-             absl::SimpleAtoi(spec.substr(dash + 1, slash - dash - 1), &end);
-    if (!parsed || start != range.offset || end < start ||
-        response.body.size() != end - start + 1) {
+             absl::SimpleAtoi(spec.substr(dash + 1, slash - dash - 1), &end) &&
+             absl::SimpleAtoi(spec.substr(slash + 1), &total);
+    // end < total also rules out end == 2^64 - 1, so end - start + 1 cannot
+    // overflow.
+    bool valid = parsed && start == range.offset && start <= end && end < total;
+    uint64_t wanted_end = 0;
+    if (valid) {
+      std::optional<uint64_t> last = LastByteOf(range);
+      wanted_end = last.has_value() ? std::min(*last, total - 1) : total - 1;
+      valid = end >= wanted_end && response.body.size() == end - start + 1;
+    }
+    if (!valid) {
       return absl::DataLossError(absl::StrCat(
           call.operation, ": partial response does not match the range asked (",
-          response.body.size(), " bytes, Content-Range \"",
+          range.offset, "+",
+          range.length.has_value() ? absl::StrCat(*range.length)
+                                   : std::string("all"),
+          "; got ", response.body.size(), " bytes, Content-Range \"",
           response.Header("content-range"), "\")"));
     }
-    if (range.length.has_value() && response.body.size() > *range.length) {
-      response.body.resize(*range.length);
-    }
+    response.body.resize(wanted_end - start + 1);
     return std::move(response.body);
   }
 
   absl::StatusOr<ObjectInfo> Head(absl::string_view key) override {
     RETURN_IF_ERROR(ValidateObjectKey(key));
-    Call call = MakeCall("HEAD", key);
-    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
-    if (response.status != 200) {
-      return StatusFromResponse(call.operation, response);
-    }
+    ASSIGN_OR_RETURN(http::HttpResponse response, HeadResponse(key));
     ObjectInfo info;
     info.key = std::string(key);
     if (!absl::SimpleAtoi(response.Header("content-length"), &info.size)) {
-      return absl::DataLossError(absl::StrCat(
-          call.operation, ": response has no valid Content-Length"));
+      return absl::DataLossError(
+          absl::StrCat("HEAD s3://", options_.bucket, "/", key,
+                       ": response has no valid Content-Length"));
     }
     info.etag = StripQuotes(response.Header("etag"));
     info.last_modified = ParseHttpDate(response.Header("last-modified"));
@@ -204,8 +262,13 @@ class S3ObjectStore final : public ObjectStore {
 
   absl::StatusOr<std::vector<ObjectInfo>> List(
       absl::string_view prefix) override {
+    RETURN_IF_ERROR(ValidateObjectKeyPrefix(prefix));
     std::vector<ObjectInfo> out;
     std::string token;
+    // A server must not lead the listing in circles (a token seen before) nor
+    // go back (every page's keys come after all earlier pages' keys).
+    absl::flat_hash_set<std::string> seen_tokens;
+    std::string greatest_key;  // of the earlier pages; "" before any key
     for (int page = 0; page < kMaxListPages; ++page) {
       Call call = MakeCall("GET", "");
       call.operation = absl::StrCat("LIST s3://", options_.bucket, "/", prefix);
@@ -221,22 +284,47 @@ class S3ObjectStore final : public ObjectStore {
         return absl::DataLossError(absl::StrCat(
             call.operation, ": unreadable listing: ", parsed.status().message()));
       }
+      std::string page_greatest = greatest_key;
       for (S3ObjectInfo& object : parsed->objects) {
+        if (!absl::StartsWith(object.key, prefix)) {
+          return absl::DataLossError(
+              absl::StrCat(call.operation, ": listing has key \"", object.key,
+                           "\", which does not start with the prefix"));
+        }
+        if (page > 0 && object.key <= greatest_key) {
+          return absl::DataLossError(absl::StrCat(
+              call.operation, ": page ", page + 1, " of the listing has key \"",
+              object.key, "\", not after \"", greatest_key,
+              "\" of an earlier page"));
+        }
+        page_greatest = std::max(page_greatest, object.key);
         out.push_back(ObjectInfo{std::move(object.key), object.size,
                                  object.last_modified, std::move(object.etag)});
       }
+      greatest_key = std::move(page_greatest);
       if (!parsed->is_truncated) {
         std::sort(out.begin(), out.end(),
                   [](const ObjectInfo& a, const ObjectInfo& b) {
                     return a.key < b.key;
                   });
+        auto duplicate =
+            std::adjacent_find(out.begin(), out.end(),
+                               [](const ObjectInfo& a, const ObjectInfo& b) {
+                                 return a.key == b.key;
+                               });
+        if (duplicate != out.end()) {
+          return absl::DataLossError(absl::StrCat(call.operation,
+                                                  ": listing has key \"",
+                                                  duplicate->key, "\" twice"));
+        }
         return out;
       }
       if (parsed->next_continuation_token.empty() ||
-          parsed->next_continuation_token == token) {
+          !seen_tokens.insert(parsed->next_continuation_token).second) {
         return absl::DataLossError(absl::StrCat(
             call.operation,
-            ": truncated listing without a new continuation token"));
+            ": truncated listing without a new continuation token (page ",
+            page + 1, ")"));
       }
       token = std::move(parsed->next_continuation_token);
     }
@@ -278,24 +366,77 @@ class S3ObjectStore final : public ObjectStore {
       return absl::DataLossError(absl::StrCat(
           call.operation, ": unreadable result: ", result.status().message()));
     }
-    for (const DeleteObjectError& error : result->errors) {
-      if (error.code == "NoSuchKey") continue;
-      return absl::UnavailableError(
-          absl::StrCat(call.operation, ": ", error.key, ": ", error.code, ": ",
-                       error.message));
-    }
-    return absl::OkStatus();
+    return StatusOfDeleteErrors(call.operation, keys.size(), result->errors);
   }
 
-  // Whether object `key` holds exactly `data` (ETag is the MD5 of a plain
-  // single-part upload; otherwise compare the bytes).
-  absl::StatusOr<bool> HoldsExactly(absl::string_view key,
-                                    absl::string_view data) {
-    ASSIGN_OR_RETURN(ObjectInfo info, Head(key));
-    if (info.size != data.size()) return false;
-    if (info.etag == absl::BytesToHexString(Md5(data))) return true;
-    ASSIGN_OR_RETURN(std::string stored, Get(key, ByteRange::All()));
-    return stored == data;
+  // The Status of a DeleteObjects result's per-key errors (NoSuchKey is no
+  // error). Each S3 code maps as in StatusFromResponse; the Status takes the
+  // code of the first error that is not worth retrying (AccessDenied is
+  // PermissionDenied), or Unavailable if all are, and names up to
+  // kMaxFailedKeysReported of the keys.
+  static absl::Status StatusOfDeleteErrors(
+      absl::string_view operation, size_t batch_size,
+      const std::vector<DeleteObjectError>& errors) {
+    std::vector<const DeleteObjectError*> failed;
+    for (const DeleteObjectError& error : errors) {
+      if (error.code != "NoSuchKey") failed.push_back(&error);
+    }
+    if (failed.empty()) return absl::OkStatus();
+    const DeleteObjectError* decisive = nullptr;
+    absl::StatusCode code = absl::StatusCode::kUnavailable;
+    for (const DeleteObjectError* error : failed) {
+      absl::StatusCode error_code =
+          StatusCodeForS3Error(/*http_status=*/0, error->code);
+      if (!IsRetryable(absl::Status(error_code, ""))) {
+        decisive = error;
+        code = error_code;
+        break;
+      }
+    }
+    if (decisive == nullptr) decisive = failed.front();
+    std::string message = absl::StrCat(operation, ": ", failed.size(), " of ",
+                                       batch_size, " keys not deleted: ");
+    for (size_t i = 0; i < failed.size() && i < kMaxFailedKeysReported; ++i) {
+      absl::StrAppend(&message, i == 0 ? "" : "; ", "\"", failed[i]->key,
+                      "\": ", failed[i]->code,
+                      failed[i]->message.empty() ? "" : ": ",
+                      failed[i]->message);
+    }
+    if (failed.size() > kMaxFailedKeysReported) {
+      absl::StrAppend(&message, "; and ",
+                      failed.size() - kMaxFailedKeysReported, " more");
+    }
+    absl::Status status(code, message);
+    status.SetPayload(kS3ErrorCodePayload, absl::Cord(decisive->code));
+    return status;
+  }
+
+  // The 200 response to a HEAD of `key`, or the error.
+  absl::StatusOr<http::HttpResponse> HeadResponse(absl::string_view key) {
+    Call call = MakeCall("HEAD", key);
+    ASSIGN_OR_RETURN(http::HttpResponse response, Execute(call, nullptr));
+    if (response.status != 200) {
+      return StatusFromResponse(call.operation, response);
+    }
+    return response;
+  }
+
+  // Whether object `key` was written by the create-only Put of `put_id`
+  // (after that Put met 412 on a retry). The object's existence is known, so
+  // any failure to read its id, NotFound included (deleted meanwhile), leaves
+  // the Put's outcome unknown: Unavailable.
+  absl::StatusOr<bool> WrittenByPut(absl::string_view key,
+                                    absl::string_view put_id) {
+    absl::StatusOr<http::HttpResponse> head = HeadResponse(key);
+    if (!head.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "PUT s3://", options_.bucket, "/", key,
+          ": a retry met an existing object and checking whether an earlier "
+          "attempt wrote it failed (",
+          absl::StatusCodeToString(head.status().code()), ": ",
+          head.status().message(), ")"));
+    }
+    return head->Header(kPutIdHeader) == put_id;
   }
 
   absl::StatusOr<SigningKey> KeyFor(absl::Time now) {
@@ -325,11 +466,16 @@ class S3ObjectStore final : public ObjectStore {
   absl::StatusOr<http::HttpResponse> Execute(const Call& call, int* attempts) {
     RequestTarget target = MakeTarget(endpoint_, options_.bucket,
                                       options_.path_style, call.key, call.query);
+    // request_timeout per 8 MiB sent or expected back (at least one); a
+    // response of unforeseen size extends it by its Content-Length (see
+    // S3Options::request_timeout).
+    uint64_t bytes =
+        std::max<uint64_t>(call.body.size(), call.expected_response_bytes);
     absl::Duration timeout =
         options_.request_timeout *
-        std::max<double>(1.0, static_cast<double>(call.body.size()) / (8 << 20));
+        std::max(1.0, static_cast<double>(bytes) / kBytesPer8MiB);
     absl::StatusOr<http::HttpResponse> last = absl::UnknownError("no attempt made");
-    int max_attempts = std::max(1, options_.max_attempts);
+    const int max_attempts = options_.max_attempts;
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       if (attempts) *attempts = attempt;
       if (attempt > 1) clock_->SleepFor(Backoff(attempt - 1));
@@ -350,6 +496,7 @@ class S3ObjectStore final : public ObjectStore {
       }
       request.body = call.body;
       request.timeout = timeout;
+      request.timeout_per_8mib_of_response = options_.request_timeout;
       last = transport_->Perform(request);
       absl::Status attempt_status =
           !last.ok() ? last.status()
@@ -380,21 +527,70 @@ class S3ObjectStore final : public ObjectStore {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ObjectStore>> NewS3ObjectStore(
-    const S3Options& options, std::unique_ptr<http::HttpTransport> transport) {
+namespace {
+
+absl::Status ValidateOptions(const S3Options& options) {
   if (options.bucket.empty()) {
     return absl::InvalidArgumentError("S3 bucket name is empty");
   }
+  auto positive = [](absl::Duration d) { return d > absl::ZeroDuration(); };
+  std::string bad;
+  if (!positive(options.connect_timeout)) bad = "connect_timeout must be > 0";
+  if (!positive(options.request_timeout)) bad = "request_timeout must be > 0";
+  if (options.low_speed_bytes <= 0) bad = "low_speed_bytes must be > 0";
+  if (!positive(options.low_speed_time)) bad = "low_speed_time must be > 0";
+  if (options.max_attempts < 1) bad = "max_attempts must be >= 1";
+  if (options.initial_backoff < absl::ZeroDuration() ||
+      options.max_backoff < absl::ZeroDuration()) {
+    bad = "backoffs must be >= 0";
+  }
+  if (options.max_idle_connections < 0)
+    bad = "max_idle_connections must be >= 0";
+  if (options.max_response_bytes == 0) bad = "max_response_bytes must be > 0";
+  if (!bad.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("S3 options: ", bad));
+  }
+  return absl::OkStatus();
+}
+
+// The explicit credentials of `options`, or, when both the access key and the
+// secret are empty, those of the environment.
+absl::StatusOr<Credentials> CredentialsFor(const S3Options& options) {
+  Credentials credentials;
+  bool has_key = !options.access_key_id.empty();
+  bool has_secret = !options.secret_access_key.empty();
+  if (has_key != has_secret) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "S3 options set ", has_key ? "access_key_id" : "secret_access_key",
+        " but not ", has_key ? "secret_access_key" : "access_key_id",
+        ": give both, or neither to use AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY from the environment"));
+  }
+  if (has_key) {
+    credentials.access_key_id = options.access_key_id;
+    credentials.secret_access_key = options.secret_access_key;
+    credentials.session_token = options.session_token;
+    return credentials;
+  }
+  if (!options.session_token.empty()) {
+    return absl::InvalidArgumentError(
+        "S3 options set session_token without access_key_id and "
+        "secret_access_key");
+  }
+  credentials.access_key_id = Env("AWS_ACCESS_KEY_ID");
+  credentials.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
+  credentials.session_token = Env("AWS_SESSION_TOKEN");
+  return credentials;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ObjectStore>> NewS3ObjectStore(
+    const S3Options& options, std::unique_ptr<http::HttpTransport> transport) {
+  RETURN_IF_ERROR(ValidateOptions(options));
   ASSIGN_OR_RETURN(Endpoint endpoint,
                    ParseEndpoint(options.endpoint, options.region));
-  Credentials credentials;
-  credentials.access_key_id = EnvOr("AWS_ACCESS_KEY_ID", options.access_key_id);
-  credentials.secret_access_key =
-      EnvOr("AWS_SECRET_ACCESS_KEY", options.secret_access_key);
-  credentials.session_token =
-      options.access_key_id.empty()
-          ? EnvOr("AWS_SESSION_TOKEN", options.session_token)
-          : options.session_token;
+  ASSIGN_OR_RETURN(Credentials credentials, CredentialsFor(options));
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
     return absl::InvalidArgumentError(
         "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "

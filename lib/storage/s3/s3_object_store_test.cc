@@ -62,6 +62,7 @@ TEST(S3ObjectStoreTest, MissingBucketIsAClearError) {
 }
 
 TEST(S3ObjectStoreTest, UnreachableServerFailsCleanly) {
+  ASSERT_NE(server, nullptr);
   S3Options options = server->StoreOptions();
   auto port = testing::PickFreePort();
   ASSERT_TRUE(port.ok());
@@ -75,6 +76,7 @@ TEST(S3ObjectStoreTest, UnreachableServerFailsCleanly) {
 }
 
 TEST(S3ObjectStoreTest, SurvivesAServerRestart) {
+  ASSERT_NE(server, nullptr);
   auto store = OpenOnServer();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->Put("restart/a", "before").ok());

@@ -289,6 +289,39 @@ TEST(S3SigningTest, AwsDocumentationPutObjectExample) {
             "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
 
+// The two other header-signing examples of the same AWS S3 documentation
+// page (expected signatures also recomputed independently with Python's
+// hmac and hashlib): a subresource without a value, and a listing query.
+TEST(S3SigningTest, AwsDocumentationGetBucketLifecycleExample) {
+  HttpRequestToSign request = S3Get("/");
+  request.query = ParseQueryString("lifecycle");
+  absl::StatusOr<HeaderSignature> result = SignRequest(request, S3DocParams());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->canonical_request,
+            "GET\n/\nlifecycle=\n"
+            "host:examplebucket.s3.amazonaws.com\n"
+            "x-amz-content-sha256:"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+            "x-amz-date:20130524T000000Z\n\n"
+            "host;x-amz-content-sha256;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(result->signature,
+            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
+}
+
+TEST(S3SigningTest, AwsDocumentationListObjectsExample) {
+  HttpRequestToSign request = S3Get("/");
+  request.query = ParseQueryString("max-keys=2&prefix=J");
+  absl::StatusOr<HeaderSignature> result = SignRequest(request, S3DocParams());
+  ASSERT_TRUE(result.ok()) << result.status();
+  std::vector<std::string> lines =
+      absl::StrSplit(result->canonical_request, '\n');
+  ASSERT_GT(lines.size(), 2u);
+  EXPECT_EQ(lines[2], "max-keys=2&prefix=J");
+  EXPECT_EQ(result->signature,
+            "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+}
+
 TEST(S3SigningTest, UnsignedPayloadIsSentAndSigned) {
   HttpRequestToSign request = S3Get("/big-object");
   request.method = "PUT";

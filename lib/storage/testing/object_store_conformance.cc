@@ -173,8 +173,13 @@ TEST_P(ObjectStoreConformanceTest, InvalidKeysAreRejected) {
   for (std::string bad :
        {std::string(""), std::string("/absolute"), Key("a/../../escape"),
         Key("a//b"), Key("./x"), Key("x/."), Key("tab\there"),
-        std::string("..") , Key(std::string("nul\0byte", 8)),
-        Key(std::string(1100, 'k')), Key("back\\slash")}) {
+        std::string(".."), Key(std::string("nul\0byte", 8)),
+        Key(std::string(1100, 'k')), Key("back\\slash"),
+        // Not UTF-8: a stray continuation byte, a truncated sequence, an
+        // overlong '/', a surrogate, a code point above U+10FFFF, 0xFF.
+        Key("bad\x80utf8"), Key("trunc\xC3"), Key("over\xC0\xAFlong"),
+        Key("sur\xED\xA0\x80rogate"), Key("big\xF4\x90\x80\x80"),
+        Key("ff\xFF")}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(store_->Put(bad, "x").code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(store_->Get(bad).status().code(),
@@ -182,6 +187,89 @@ TEST_P(ObjectStoreConformanceTest, InvalidKeysAreRejected) {
     EXPECT_EQ(store_->Head(bad).status().code(),
               absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(store_->Delete(bad).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(store_->DeleteMany({Key("fine"), bad}).code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+// List prefixes need not be whole keys, but must be a beginning of a valid
+// one: every backend refuses the same ones (and the local folder store never
+// walks outside its folder).
+TEST_P(ObjectStoreConformanceTest, InvalidListPrefixesAreRejected) {
+  for (std::string bad :
+       {std::string("../"), std::string("../x"), std::string("./"),
+        std::string("/"), std::string("/absolute"), Key("a/../"), Key("a/./b"),
+        Key("a//"), std::string("a/../../"), Key("back\\slash"), Key("tab\t"),
+        Key(std::string("nul\0", 4)), Key(std::string(1100, 'p')),
+        Key("bad\xFF")}) {
+    SCOPED_TRACE(bad);
+    auto listed = store_->List(bad);
+    EXPECT_EQ(listed.status().code(), absl::StatusCode::kInvalidArgument)
+        << listed.status();
+  }
+  ASSERT_TRUE(store_->Put(Key("a/..b"), "x").ok());
+  ASSERT_TRUE(store_->Put(Key("a/.c"), "x").ok());
+  // Prefixes ending in an incomplete segment, even "." or "..", are fine.
+  for (absl::string_view good : {"", "a", "a/", "a/.", "a/.."}) {
+    SCOPED_TRACE(good);
+    auto listed = store_->List(Key(good));
+    ASSERT_TRUE(listed.ok()) << listed.status();
+  }
+  EXPECT_EQ(Keys(*store_->List(Key("a/.."))),
+            (std::vector<std::string>{Key("a/..b")}));
+  EXPECT_EQ(Keys(*store_->List(Key("a/."))),
+            (std::vector<std::string>{Key("a/..b"), Key("a/.c")}));
+}
+
+// "a" and "a/b" are independent keys on S3 and in memory; the local folder
+// store cannot hold both and refuses the second Put the same way whichever
+// comes first, create-only or not.
+TEST_P(ObjectStoreConformanceTest, KeyThatIsAlsoAFolderOfOtherKeys) {
+  PutOptions create_only{.if_not_exists = true};
+  ASSERT_TRUE(store_->Put(Key("file"), "f").ok());
+  ASSERT_TRUE(store_->Put(Key("dir/child"), "c").ok());
+  ASSERT_TRUE(store_->Put(Key("dir2/child"), "c").ok());
+  std::vector<std::pair<std::string, PutOptions>> second_puts = {
+      {Key("file/below"), PutOptions{}},
+      {Key("file/deeper/below"), create_only},
+      {Key("dir"), PutOptions{}},
+      {Key("dir2"), create_only}};
+  for (const auto& [key, options] : second_puts) {
+    SCOPED_TRACE(
+        absl::StrCat(key, options.if_not_exists ? " create-only" : ""));
+    absl::Status put = store_->Put(key, key, options);
+    if (GetParam().allows_file_and_folder_keys) {
+      EXPECT_TRUE(put.ok()) << put;
+    } else {
+      EXPECT_EQ(put.code(), absl::StatusCode::kFailedPrecondition) << put;
+      EXPECT_NE(put.message().find("folder"), std::string::npos) << put;
+    }
+  }
+  EXPECT_EQ(*store_->Get(Key("file")), "f");
+  EXPECT_EQ(*store_->Get(Key("dir/child")), "c");
+  auto listed = store_->List(prefix_);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  if (GetParam().allows_file_and_folder_keys) {
+    EXPECT_EQ(*store_->Get(Key("dir")), Key("dir"));
+    EXPECT_EQ(*store_->Get(Key("dir2")), Key("dir2"));
+    EXPECT_EQ(*store_->Get(Key("file/below")), Key("file/below"));
+    EXPECT_EQ(Keys(*listed),
+              (std::vector<std::string>{
+                  Key("dir"), Key("dir/child"), Key("dir2"), Key("dir2/child"),
+                  Key("file"), Key("file/below"), Key("file/deeper/below")}));
+  } else {
+    // Nothing of the refused Puts is visible.
+    EXPECT_EQ(store_->Get(Key("dir")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store_->Head(Key("dir")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store_->Head(Key("dir2")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store_->Get(Key("file/below")).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(Keys(*listed),
+              (std::vector<std::string>{Key("dir/child"), Key("dir2/child"),
+                                        Key("file")}));
   }
 }
 

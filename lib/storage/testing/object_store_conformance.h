@@ -28,6 +28,10 @@ struct ObjectStoreFactory {
   // Whether an overwrite is atomic for concurrent readers (s3rver writes
   // objects in place, so a reader can see a mix of two versions).
   bool atomic_overwrite = true;
+  // Whether a key can be an object and the folder of other keys at once
+  // ("a" and "a/b"): true for S3 and memory; false for the local folder,
+  // whose Put then fails with FailedPrecondition.
+  bool allows_file_and_folder_keys = true;
 };
 
 // Prints the factory by name in test output.

@@ -126,14 +126,31 @@ void FakeHttpServer::Serve(int fd) {
     buffer.erase(0, content_length);
     requests_.fetch_add(1);
     FakeReply reply = handler_(request);
-    absl::Time until = absl::Now() + reply.delay;
-    while (!stopping_ && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
-    size_t sent = 0;
-    while (sent < reply.raw.size()) {
-      ssize_t n = send(fd, reply.raw.data() + sent, reply.raw.size() - sent,
-                       MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += n;
+    auto wait = [&](absl::Duration d) {
+      absl::Time until = absl::Now() + d;
+      while (!stopping_ && absl::Now() < until) {
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+    };
+    auto send_all = [&](absl::string_view bytes) {
+      size_t sent = 0;
+      while (sent < bytes.size()) {
+        ssize_t n =
+            send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        sent += n;
+      }
+      return true;
+    };
+    wait(reply.delay);
+    absl::string_view raw = reply.raw;
+    if (reply.pause_after < raw.size()) {
+      if (send_all(raw.substr(0, reply.pause_after))) {
+        wait(reply.pause);
+        send_all(raw.substr(reply.pause_after));
+      }
+    } else {
+      send_all(raw);
     }
     if (reply.close) open = false;
   }

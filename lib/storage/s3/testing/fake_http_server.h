@@ -32,6 +32,10 @@ struct FakeReply {
   std::string raw;
   // Wait this long before writing anything (a stalled server).
   absl::Duration delay = absl::ZeroDuration();
+  // Write the first `pause_after` bytes of `raw`, wait `pause`, then write
+  // the rest (a server that stalls mid-response).
+  size_t pause_after = std::string::npos;
+  absl::Duration pause = absl::ZeroDuration();
   // Close the connection after writing (or without writing, if raw is empty).
   bool close = false;
 };

@@ -14,6 +14,10 @@ shift || true
 # target name -> sources
 declare -A TARGETS=(
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
+  [request]="lib/protocol/wire/request_fuzz.cc lib/protocol/wire/frame.cc
+    lib/protocol/wire/reader.cc lib/protocol/wire/writer.cc
+    $(ls lib/protocol/messages/*.cc |
+      grep -Ev '_test\.cc$|/test_fill\.cc$|/write_request_corpus\.cc$')"
   [record_batch]="lib/protocol/record/record_batch_fuzz.cc
     lib/protocol/record/record_batch.cc
     lib/protocol/record/record_batch_builder.cc

@@ -1,0 +1,90 @@
+#include "server/agent.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
+#include "server/instrumented_stores.h"
+#include "warp/object_store_url.h"
+
+namespace warp::server {
+
+absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
+  std::unique_ptr<Agent> agent(new Agent(config));
+  absl::StatusOr<std::unique_ptr<ObjectStore>> bucket = OpenObjectStore(config.bucket_url);
+  if (!bucket.ok()) {
+    return absl::Status(bucket.status().code(),
+                        absl::StrCat("bucket ", config.bucket_url, ": ",
+                                     bucket.status().message()));
+  }
+  agent->bucket_ = InstrumentObjectStore(*std::move(bucket), &agent->metrics_);
+  // Probe the bucket so that a wrong endpoint or credentials stop the agent
+  // at start, not at the first produce.
+  absl::StatusOr<std::vector<ObjectInfo>> probe =
+      agent->bucket_->List(absl::StrCat(config.cluster, "/probe/"));
+  if (!probe.ok()) {
+    return absl::Status(probe.status().code(),
+                        absl::StrCat("bucket ", config.bucket_url,
+                                     " is unreachable: ", probe.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<MetadataStore>> metadata =
+      MetadataStore::Open(config.metadata_url);
+  if (!metadata.ok()) {
+    return absl::Status(metadata.status().code(),
+                        absl::StrCat("metadata ", config.metadata_url, ": ",
+                                     metadata.status().message()));
+  }
+  agent->metadata_ = InstrumentMetadataStore(*std::move(metadata), &agent->metrics_);
+  engine::BlockCacheOptions cache_options;
+  cache_options.capacity_bytes = config.cache_bytes;
+  agent->cache_ = std::make_unique<engine::BlockCache>(agent->bucket_.get(), cache_options);
+  ProducerOptions producer;
+  producer.store = agent->bucket_.get();
+  producer.metadata = agent->metadata_.get();
+  producer.cache = agent->cache_.get();
+  producer.cluster = config.cluster;
+  producer.agent_id = config.agent_id;
+  producer.flush_interval = config.flush_interval;
+  producer.flush_bytes = config.flush_bytes;
+  ASSIGN_OR_RETURN(agent->producer_, Producer::Create(producer));
+  ASSIGN_OR_RETURN(agent->fetcher_,
+                   Fetcher::Create({agent->bucket_.get(), agent->metadata_.get(),
+                                    agent->cache_.get()}));
+  // A stable small id per agent name (broker ids are int32).
+  Agent* raw = agent.get();
+  // Every metric exists from the start, at zero.
+  for (const char* name : {"warp_produce_requests_total", "warp_produce_bytes_total",
+                           "warp_fetch_requests_total", "warp_fetch_bytes_total"}) {
+    agent->metrics_.counter(name);
+  }
+  agent->metrics_.histogram("warp_produce_latency_seconds");
+  agent->metrics_.histogram("warp_fetch_latency_seconds");
+  agent->metrics_.gauge("warp_buffered_bytes",
+                        [raw] { return static_cast<double>(raw->producer_->buffered_bytes()); });
+  agent->metrics_.computed_counter("warp_cache_hits_total", [raw] {
+    return static_cast<double>(raw->cache_->stats().hits);
+  });
+  agent->metrics_.computed_counter("warp_cache_misses_total", [raw] {
+    return static_cast<double>(raw->cache_->stats().misses);
+  });
+  uint32_t hash = 2166136261u;  // FNV-1a: the same id on every restart
+  for (unsigned char c : config.agent_id) hash = (hash ^ c) * 16777619u;
+  agent->node_id_ = static_cast<int32_t>(hash % 1000000);
+  return agent;
+}
+
+Agent::~Agent() {
+  producer_.reset();  // flushes what is pending
+}
+
+bool Agent::MaybeAutoCreate(const std::string& topic) {
+  if (metadata_->GetTopic(topic).has_value()) return true;
+  if (!config_.auto_create_topics) return false;
+  std::random_device rd;
+  TopicId id{(uint64_t{rd()} << 32) | rd(), (uint64_t{rd()} << 32) | rd()};
+  absl::StatusOr<CommandResult> created =
+      metadata_->Execute(CreateTopic{topic, id, config_.default_partitions, {}});
+  return created.ok() && (created->ok() || created->error == KafkaError::kTopicAlreadyExists);
+}
+
+}  // namespace warp::server

@@ -1,0 +1,77 @@
+// An agent: the library's parts (bucket, metadata, cache, producer, fetcher)
+// wired together for the Kafka server, plus what the handlers need to know
+// about this agent (node id, advertised address, cluster).
+//
+// Thread-safety: thread-safe.
+#ifndef WARP_SERVER_AGENT_H_
+#define WARP_SERVER_AGENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/engine/block_cache.h"
+#include "server/metrics.h"
+#include "warp/fetcher.h"
+#include "warp/metadata_store.h"
+#include "warp/object_store.h"
+#include "warp/producer.h"
+
+namespace warp::server {
+
+struct AgentConfig {
+  std::string bucket_url;    // --bucket
+  std::string metadata_url;  // --metadata
+  std::string cluster = "default";
+  std::string agent_id = "agent-0";
+  std::string zone;
+  std::string advertised_host = "127.0.0.1";
+  int advertised_port = 9092;
+  absl::Duration flush_interval = absl::Milliseconds(250);
+  uint64_t flush_bytes = 8 << 20;
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+  uint64_t cache_bytes = 256 << 20;
+};
+
+class Agent {
+ public:
+  // Opens the bucket and metadata (failing with a clear Status when either
+  // is unreachable) and starts the producer.
+  static absl::StatusOr<std::unique_ptr<Agent>> Open(const AgentConfig& config);
+  ~Agent();
+
+  const AgentConfig& config() const { return config_; }
+  // This agent's broker id in Metadata responses.
+  int32_t node_id() const { return node_id_; }
+  const std::string& cluster_id() const { return config_.cluster; }
+  Metrics& metrics() { return metrics_; }
+
+  ObjectStore& bucket() { return *bucket_; }
+  MetadataStore& metadata() { return *metadata_; }
+  Producer& producer() { return *producer_; }
+  Fetcher& fetcher() { return *fetcher_; }
+  engine::BlockCache& cache() { return *cache_; }
+
+  // Creates `topic` with the default partition count if auto-creation is on.
+  // Returns whether the topic exists now.
+  bool MaybeAutoCreate(const std::string& topic);
+
+ private:
+  explicit Agent(const AgentConfig& config) : config_(config) {}
+
+  AgentConfig config_;
+  Metrics metrics_;
+  int32_t node_id_ = 0;
+  std::unique_ptr<ObjectStore> bucket_;
+  std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<engine::BlockCache> cache_;
+  std::unique_ptr<Producer> producer_;
+  std::unique_ptr<Fetcher> fetcher_;
+};
+
+}  // namespace warp::server
+
+#endif  // WARP_SERVER_AGENT_H_

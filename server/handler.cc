@@ -1,0 +1,39 @@
+#include "server/handler.h"
+
+namespace warp::server {
+
+const absl::flat_hash_map<int16_t, Handler>& Handlers() {
+  static const auto* table = [] {
+    auto* t = new absl::flat_hash_map<int16_t, Handler>();
+    RegisterCoreHandlers(*t);
+    RegisterAdminHandlers(*t);
+    return t;
+  }();
+  return *table;
+}
+
+int16_t ErrorCodeFor(KafkaError error) { return static_cast<int16_t>(error); }
+
+int16_t ErrorCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kNotFound:
+      return 3;  // UNKNOWN_TOPIC_OR_PARTITION
+    case absl::StatusCode::kInvalidArgument:
+      return 42;  // INVALID_REQUEST
+    case absl::StatusCode::kDeadlineExceeded:
+      return 7;  // REQUEST_TIMED_OUT (retriable)
+    case absl::StatusCode::kResourceExhausted:
+      return 19;  // NOT_ENOUGH_REPLICAS: retriable "try again later"
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kAborted:
+      return 56;  // KAFKA_STORAGE_ERROR (retriable): bucket or journal failed
+    case absl::StatusCode::kDataLoss:
+      return 2;  // CORRUPT_MESSAGE
+    default:
+      return -1;  // UNKNOWN_SERVER_ERROR
+  }
+}
+
+}  // namespace warp::server

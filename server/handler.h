@@ -1,0 +1,38 @@
+// Kafka API handlers: one function per API, found in a dispatch table by API
+// key. A handler gets the decoded request and answers through `reply`
+// exactly once, from any thread (nullopt: send no response, for acks=0).
+#ifndef WARP_SERVER_HANDLER_H_
+#define WARP_SERVER_HANDLER_H_
+
+#include <functional>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "lib/protocol/messages/dispatch.h"
+#include "lib/protocol/wire/frame.h"
+#include "server/agent.h"
+
+namespace warp::server {
+
+struct HandlerContext {
+  kafka::RequestHeader header;
+  Agent* agent;
+};
+
+using Reply = std::function<void(std::optional<kafka::Response>)>;
+using Handler = std::function<void(const HandlerContext&, kafka::Request&, Reply)>;
+
+// The handlers of every API warpd serves, by API key.
+const absl::flat_hash_map<int16_t, Handler>& Handlers();
+
+// Registration, one per handler file (handlers/*.cc).
+void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+
+// Status to Kafka error code, in one place.
+int16_t ErrorCodeFor(const absl::Status& status);
+int16_t ErrorCodeFor(KafkaError error);
+
+}  // namespace warp::server
+
+#endif  // WARP_SERVER_HANDLER_H_

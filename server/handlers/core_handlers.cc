@@ -1,0 +1,322 @@
+// ApiVersions, Metadata, Produce, Fetch, ListOffsets and InitProducerId.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/metadata/topic_config.h"
+#include "lib/protocol/messages/request_codec.h"
+#include "lib/protocol/record/record_batch.h"
+#include "server/handler.h"
+
+namespace warp::server {
+namespace {
+
+using namespace kafka;  // NOLINT: the handlers speak the protocol's names
+
+kafka::Uuid ToUuid(const TopicId& id) {
+  kafka::Uuid out;
+  for (int i = 0; i < 8; ++i) {
+    out.bytes[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
+    out.bytes[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
+  }
+  return out;
+}
+
+void HandleApiVersions(const HandlerContext&, Request&, Reply reply) {
+  reply(Response(MakeApiVersionsResponse()));
+}
+
+MetadataResponse::MetadataResponseTopic DescribeTopic(const HandlerContext& ctx,
+                                                      const TopicInfo& topic) {
+  MetadataResponse::MetadataResponseTopic out;
+  out.name = topic.name;
+  out.topic_id = ToUuid(topic.id);
+  for (int32_t p = 0; p < topic.partitions; ++p) {
+    MetadataResponse::MetadataResponsePartition part;
+    part.partition_index = p;
+    part.leader_id = ctx.agent->node_id();
+    part.leader_epoch = 0;
+    part.replica_nodes = {ctx.agent->node_id()};
+    part.isr_nodes = {ctx.agent->node_id()};
+    out.partitions.push_back(part);
+  }
+  return out;
+}
+
+void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
+  auto& req = std::get<MetadataRequest>(request);
+  Agent& agent = *ctx.agent;
+  MetadataResponse resp;
+  MetadataResponse::MetadataResponseBroker broker;
+  broker.node_id = agent.node_id();
+  broker.host = agent.config().advertised_host;
+  broker.port = agent.config().advertised_port;
+  if (!agent.config().zone.empty()) broker.rack = agent.config().zone;
+  else broker.rack = std::nullopt;
+  resp.brokers.push_back(broker);
+  resp.cluster_id = agent.cluster_id();
+  resp.controller_id = agent.node_id();
+  bool all = !req.topics.has_value() ||
+             (ctx.header.api_version == 0 && req.topics->empty());
+  if (all) {
+    for (const TopicInfo& topic : agent.metadata().ListTopics()) {
+      resp.topics.push_back(DescribeTopic(ctx, topic));
+    }
+  } else {
+    bool may_create = ctx.header.api_version < 4 || req.allow_auto_topic_creation;
+    for (const auto& t : *req.topics) {
+      std::string name = t.name.value_or("");
+      std::optional<TopicInfo> topic = agent.metadata().GetTopic(name);
+      if (!topic.has_value()) {
+        metadata::ConfigCheck legal = metadata::ValidateTopicName(name);
+        MetadataResponse::MetadataResponseTopic missing;
+        missing.name = name;
+        if (!legal.ok()) {
+          missing.error_code = ErrorCodeFor(KafkaError::kInvalidTopic);
+        } else if (may_create && agent.MaybeAutoCreate(name)) {
+          topic = agent.metadata().GetTopic(name);
+        } else {
+          missing.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);
+        }
+        if (!topic.has_value()) {
+          resp.topics.push_back(missing);
+          continue;
+        }
+      }
+      resp.topics.push_back(DescribeTopic(ctx, *topic));
+    }
+  }
+  reply(Response(std::move(resp)));
+}
+
+int64_t MaxMessageBytes(const TopicInfo& topic) {
+  int64_t v = 1048588;
+  (void)absl::SimpleAtoi(metadata::EffectiveConfig(topic.configs, "max.message.bytes"), &v);
+  return v;
+}
+
+void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
+  auto& req = std::get<ProduceRequest>(request);
+  Agent& agent = *ctx.agent;
+  agent.metrics().counter("warp_produce_requests_total").fetch_add(1);
+  absl::Time start = absl::Now();
+  Histogram* latency = &agent.metrics().histogram("warp_produce_latency_seconds");
+  std::atomic<uint64_t>* produced_bytes = &agent.metrics().counter("warp_produce_bytes_total");
+  auto resp = std::make_shared<ProduceResponse>();
+  std::vector<ProduceBatch> batches;
+  // Where each accepted batch's result goes.
+  std::vector<ProduceResponse::PartitionProduceResponse*> slots;
+  bool acks_ok = req.acks == 0 || req.acks == 1 || req.acks == -1;
+  for (auto& topic : req.topic_data) {
+    ProduceResponse::TopicProduceResponse& tr = resp->responses.emplace_back();
+    tr.name = topic.name;
+    std::optional<TopicInfo> info = agent.metadata().GetTopic(topic.name);
+    tr.partition_responses.reserve(topic.partition_data.size());
+    for (auto& part : topic.partition_data) {
+      ProduceResponse::PartitionProduceResponse& pr = tr.partition_responses.emplace_back();
+      pr.index = part.index;
+      pr.base_offset = -1;
+      if (!acks_ok) {
+        pr.error_code = ErrorCodeFor(KafkaError::kInvalidRequiredAcks);
+      } else if (req.transactional_id.has_value()) {
+        pr.error_code = ErrorCodeFor(KafkaError::kInvalidTxnState);
+        pr.error_message = "transactions are not supported yet";
+      } else if (!info.has_value() || part.index < 0 || part.index >= info->partitions) {
+        pr.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);
+      } else if (!part.records.has_value() || part.records->empty()) {
+        pr.error_code = ErrorCodeFor(KafkaError::kCorruptMessage);
+      } else if (static_cast<int64_t>(part.records->size()) > MaxMessageBytes(*info)) {
+        pr.error_code = ErrorCodeFor(KafkaError::kMessageTooLarge);
+      } else {
+        produced_bytes->fetch_add(part.records->size());
+        batches.push_back({topic.name, part.index, std::move(*part.records)});
+        slots.push_back(&pr);
+      }
+    }
+  }
+  bool acks_zero = req.acks == 0;
+  if (batches.empty()) {
+    reply(acks_zero ? std::nullopt : std::optional<Response>(Response(std::move(*resp))));
+    return;
+  }
+  if (acks_zero) reply(std::nullopt);  // no response, whatever happens
+  agent.producer().Append(
+      std::move(batches),
+      [resp, slots = std::move(slots), reply, acks_zero, latency, start](
+          absl::Status status, std::vector<ProduceResult> results) {
+        latency->Observe(absl::Now() - start);
+        for (size_t i = 0; i < slots.size(); ++i) {
+          auto& pr = *slots[i];
+          if (!status.ok()) {
+            pr.error_code = ErrorCodeFor(status);
+            pr.error_message = std::string(status.message());
+            continue;
+          }
+          pr.error_code = ErrorCodeFor(results[i].error);
+          if (!results[i].message.empty()) pr.error_message = results[i].message;
+          pr.base_offset = results[i].base_offset;
+          pr.log_append_time_ms = results[i].log_append_time;
+          pr.log_start_offset = results[i].log_start_offset;
+        }
+        if (!acks_zero) reply(Response(std::move(*resp)));
+      });
+}
+
+void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
+  auto& req = std::get<FetchRequest>(request);
+  Agent& agent = *ctx.agent;
+  agent.metrics().counter("warp_fetch_requests_total").fetch_add(1);
+  absl::Time start = absl::Now();
+  std::vector<FetchPartition> partitions;
+  for (const auto& topic : req.topics) {
+    for (const auto& p : topic.partitions) {
+      partitions.push_back({{topic.topic, p.partition}, p.fetch_offset,
+                            static_cast<uint64_t>(std::max(0, p.partition_max_bytes))});
+    }
+  }
+  FetchOptions options;
+  options.max_wait = absl::Milliseconds(std::clamp(req.max_wait_ms, 0, 60000));
+  options.min_bytes = static_cast<uint64_t>(std::max(0, req.min_bytes));
+  options.max_bytes = static_cast<uint64_t>(std::max(0, req.max_bytes));
+  absl::StatusOr<std::vector<PartitionRecords>> fetched =
+      agent.fetcher().Fetch(partitions, options);
+  FetchResponse resp;
+  resp.session_id = 0;
+  size_t i = 0;
+  for (const auto& topic : req.topics) {
+    FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
+    tr.topic = topic.topic;
+    for (const auto& p : topic.partitions) {
+      FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
+      pd.partition_index = p.partition;
+      if (!fetched.ok()) {
+        pd.error_code = ErrorCodeFor(fetched.status());
+        pd.high_watermark = -1;
+        pd.records = std::string();
+      } else {
+        PartitionRecords& r = (*fetched)[i];
+        pd.error_code = ErrorCodeFor(r.error);
+        pd.high_watermark = r.high_watermark;
+        pd.last_stable_offset = r.high_watermark;
+        pd.log_start_offset = r.log_start_offset;
+        agent.metrics().counter("warp_fetch_bytes_total").fetch_add(r.records.size());
+        pd.records = std::move(r.records);
+      }
+      ++i;
+    }
+  }
+  agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
+  reply(Response(std::move(resp)));
+}
+
+// The exact offset and timestamp of the first record at or after
+// `timestamp_ms`, refining the metadata's batch-level answer by reading the
+// batch.
+std::pair<int64_t, int64_t> OffsetAtTime(Agent& agent, const TopicPartition& tp,
+                                         int64_t timestamp_ms) {
+  int64_t offset = agent.metadata().OffsetForTimestamp(tp, timestamp_ms);
+  if (offset < 0) return {-1, -1};
+  absl::StatusOr<std::vector<PartitionRecords>> fetched =
+      agent.fetcher().Fetch({{tp, offset, 1}}, {});
+  if (!fetched.ok() || (*fetched)[0].records.empty()) return {offset, timestamp_ms};
+  absl::StatusOr<RecordBatchSequence> split = SplitRecordBatches((*fetched)[0].records);
+  if (!split.ok()) return {offset, timestamp_ms};
+  for (absl::string_view batch : split->batches) {
+    absl::StatusOr<RecordBatchReader> reader = RecordBatchReader::Open(batch);
+    if (!reader.ok()) break;
+    RecordView record;
+    for (;;) {
+      absl::StatusOr<bool> next = reader->Next(&record);
+      if (!next.ok() || !*next) break;
+      int64_t at = RecordOffset(reader->header(), record);
+      int64_t ts = RecordTimestamp(reader->header(), record);
+      if (at >= offset && ts >= timestamp_ms) return {at, ts};
+    }
+  }
+  return {offset, timestamp_ms};
+}
+
+void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply) {
+  auto& req = std::get<ListOffsetsRequest>(request);
+  Agent& agent = *ctx.agent;
+  (void)agent.metadata().Sync();  // LATEST must not be older than any ack
+  ListOffsetsResponse resp;
+  for (const auto& topic : req.topics) {
+    auto& tr = resp.topics.emplace_back();
+    tr.name = topic.name;
+    for (const auto& p : topic.partitions) {
+      auto& pr = tr.partitions.emplace_back();
+      pr.partition_index = p.partition_index;
+      TopicPartition tp{topic.name, p.partition_index};
+      absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(tp);
+      if (!offsets.ok()) {
+        pr.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);
+        continue;
+      }
+      pr.leader_epoch = 0;
+      if (p.timestamp == -2) {
+        pr.offset = offsets->log_start_offset;
+      } else if (p.timestamp == -1) {
+        pr.offset = offsets->high_watermark;
+      } else if (p.timestamp == -3) {
+        // MAX_TIMESTAMP: the batch with the largest max timestamp.
+        FetchPlan plan = agent.metadata().FindBatches(tp, offsets->log_start_offset, 1ull << 40);
+        int64_t best_ts = -1;
+        for (const BatchLocation& b : plan.batches) {
+          if (b.max_timestamp > best_ts) {
+            best_ts = b.max_timestamp;
+            pr.offset = b.last_offset;
+          }
+        }
+        pr.timestamp = best_ts;
+      } else {
+        auto [offset, ts] = OffsetAtTime(agent, tp, p.timestamp);
+        pr.offset = offset;
+        pr.timestamp = ts;
+      }
+      if (ctx.header.api_version == 0) pr.old_style_offsets = {pr.offset};
+    }
+  }
+  reply(Response(std::move(resp)));
+}
+
+void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply reply) {
+  auto& req = std::get<InitProducerIdRequest>(request);
+  InitProducerIdResponse resp;
+  if (req.transactional_id.has_value()) {
+    resp.error_code = ErrorCodeFor(KafkaError::kInvalidRequest);
+    reply(Response(std::move(resp)));
+    return;
+  }
+  if (req.producer_id >= 0 && req.producer_epoch >= 0) {
+    // An idempotent producer bumping its epoch (KIP-360).
+    resp.producer_id = req.producer_id;
+    resp.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
+    reply(Response(std::move(resp)));
+    return;
+  }
+  absl::StatusOr<CommandResult> r = ctx.agent->metadata().Execute(AllocateProducerIds{1});
+  if (!r.ok()) {
+    resp.error_code = ErrorCodeFor(r.status());
+  } else {
+    resp.producer_id = r->producer_id;
+    resp.producer_epoch = 0;
+  }
+  reply(Response(std::move(resp)));
+}
+
+}  // namespace
+
+void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table) {
+  table[ApiVersionsRequest::kApiKey] = HandleApiVersions;
+  table[MetadataRequest::kApiKey] = HandleMetadata;
+  table[ProduceRequest::kApiKey] = HandleProduce;
+  table[FetchRequest::kApiKey] = HandleFetch;
+  table[ListOffsetsRequest::kApiKey] = HandleListOffsets;
+  table[InitProducerIdRequest::kApiKey] = HandleInitProducerId;
+}
+
+}  // namespace warp::server

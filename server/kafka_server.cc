@@ -1,0 +1,400 @@
+#include "server/kafka_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <deque>
+#include <map>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+
+namespace warp::server {
+namespace {
+
+constexpr uint64_t kListenerTag = 0;
+constexpr uint64_t kWakeTag = 1;
+
+struct Connection {
+  uint64_t id = 0;
+  int fd = -1;
+  absl::Mutex mu;
+  std::string in ABSL_GUARDED_BY(mu);
+  std::string out ABSL_GUARDED_BY(mu);
+  size_t out_sent ABSL_GUARDED_BY(mu) = 0;
+  uint64_t next_request ABSL_GUARDED_BY(mu) = 0;
+  uint64_t next_to_send ABSL_GUARDED_BY(mu) = 0;
+  // Completed responses waiting for earlier ones; nullopt = no response.
+  std::map<uint64_t, std::optional<std::string>> done ABSL_GUARDED_BY(mu);
+  uint64_t queued_bytes ABSL_GUARDED_BY(mu) = 0;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+  bool reading_paused ABSL_GUARDED_BY(mu) = false;
+  absl::Time last_activity ABSL_GUARDED_BY(mu);
+  absl::Time partial_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
+};
+
+class Server final : public KafkaServer {
+ public:
+  Server(const KafkaServerOptions& options, FrameHandler handler)
+      : options_(options), handler_(std::move(handler)) {}
+
+  ~Server() override { Shutdown(); }
+
+  absl::Status Listen() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(options_.port);
+    if (inet_pton(AF_INET, options_.host.c_str(), &addr.sin_addr) != 1) {
+      addrinfo hints{}, *res = nullptr;
+      hints.ai_family = AF_INET;
+      if (getaddrinfo(options_.host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot resolve listen host \"", options_.host, "\""));
+      }
+      addr.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+      freeaddrinfo(res);
+    }
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(listen_fd_, 1024) != 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.host, ":",
+                                                 options_.port, ": ", strerror(errno)));
+    }
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kListenerTag;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+    ev.data.u64 = kWakeTag;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+      threads_.emplace_back([this] { Loop(); });
+    }
+    reaper_ = std::thread([this] { Reap(); });
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  void StopAccepting() override {
+    absl::MutexLock lock(&mu_);
+    if (listen_fd_ >= 0) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+      close(listen_fd_);
+      listen_fd_ = -1;
+    }
+  }
+
+  bool Drain(absl::Duration timeout) override {
+    absl::MutexLock lock(&mu_);
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+    return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
+  }
+
+  void Shutdown() override {
+    if (stopping_.exchange(true)) return;
+    StopAccepting();
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+    for (auto& t : threads_) t.join();
+    {
+      absl::MutexLock lock(&reaper_mu_);
+      reaper_stop_ = true;
+    }
+    reaper_.join();
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, conn] : connections_) CloseLocked(conn);
+    connections_.clear();
+    close(epoll_fd_);
+    close(wake_fd_);
+  }
+
+  int64_t connections() const override {
+    absl::MutexLock lock(&mu_);
+    return connections_.size();
+  }
+
+ private:
+  void Loop() {
+    epoll_event events[64];
+    while (!stopping_) {
+      int n = epoll_wait(epoll_fd_, events, 64, 500);
+      for (int i = 0; i < n; ++i) {
+        uint64_t tag = events[i].data.u64;
+        if (tag == kWakeTag) continue;  // level-triggered: every thread sees it
+        if (tag == kListenerTag) {
+          Accept();
+          continue;
+        }
+        std::shared_ptr<Connection> conn = Find(tag);
+        if (!conn) continue;
+        if (events[i].events & (EPOLLHUP | EPOLLERR)) {
+          Close(conn);
+          continue;
+        }
+        if (events[i].events & EPOLLOUT) Flush(conn);
+        if (events[i].events & EPOLLIN) Read(conn);
+        Rearm(conn);
+      }
+    }
+  }
+
+  std::shared_ptr<Connection> Find(uint64_t id) {
+    absl::MutexLock lock(&mu_);
+    auto it = connections_.find(id);
+    return it == connections_.end() ? nullptr : it->second;
+  }
+
+  void Accept() {
+    for (;;) {
+      int fd;
+      {
+        absl::MutexLock lock(&mu_);
+        if (listen_fd_ < 0) return;
+        fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      }
+      if (fd < 0) return;
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      auto conn = std::make_shared<Connection>();
+      conn->fd = fd;
+      {
+        absl::MutexLock lock(&conn->mu);
+        conn->last_activity = absl::Now();
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        conn->id = next_id_++;
+        connections_[conn->id] = conn;
+      }
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLONESHOT;
+      ev.data.u64 = conn->id;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    }
+  }
+
+  void Rearm(const std::shared_ptr<Connection>& conn) {
+    absl::MutexLock lock(&conn->mu);
+    if (conn->closed) return;
+    epoll_event ev{};
+    ev.events = EPOLLONESHOT;
+    if (!conn->reading_paused) ev.events |= EPOLLIN;
+    if (conn->out_sent < conn->out.size()) ev.events |= EPOLLOUT;
+    ev.data.u64 = conn->id;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
+  }
+
+  void Read(const std::shared_ptr<Connection>& conn) {
+    std::vector<std::pair<uint64_t, std::string>> frames;
+    {
+      absl::MutexLock lock(&conn->mu);
+      if (conn->closed) return;
+      char buf[64 << 10];
+      for (;;) {
+        ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+          conn->in.append(buf, n);
+          conn->last_activity = absl::Now();
+          if (conn->in.size() > 4 * options_.max_request_bytes) break;
+          continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          CloseConnLocked(*conn);
+          break;
+        }
+        if (errno == EINTR) continue;
+        break;
+      }
+      size_t at = 0;
+      while (!conn->closed && conn->in.size() - at >= 4) {
+        uint32_t size;
+        std::memcpy(&size, conn->in.data() + at, 4);
+        size = ntohl(size);
+        if (size > options_.max_request_bytes || static_cast<int32_t>(size) < 0) {
+          CloseConnLocked(*conn);  // a hostile or broken length
+          break;
+        }
+        if (conn->in.size() - at - 4 < size) break;
+        frames.push_back({conn->next_request++, conn->in.substr(at + 4, size)});
+        at += 4 + size;
+      }
+      conn->in.erase(0, at);
+      conn->partial_since = conn->in.empty() ? absl::InfiniteFuture()
+                            : conn->partial_since == absl::InfiniteFuture()
+                                ? absl::Now()
+                                : conn->partial_since;
+      if (conn->closed) frames.clear();
+    }
+    if (frames.empty()) {
+      bool closed;
+      {
+        absl::MutexLock lock(&conn->mu);
+        closed = conn->closed;
+      }
+      if (closed) Close(conn);
+      return;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      in_flight_ += frames.size();
+    }
+    for (auto& [sequence, payload] : frames) {
+      std::weak_ptr<Connection> weak = conn;
+      uint64_t seq = sequence;
+      handler_(conn->id, std::move(payload),
+               [this, weak, seq](absl::StatusOr<std::optional<std::string>> response) {
+                 Complete(weak, seq, std::move(response));
+               });
+    }
+  }
+
+  void Complete(const std::weak_ptr<Connection>& weak, uint64_t seq,
+                absl::StatusOr<std::optional<std::string>> response) {
+    std::shared_ptr<Connection> conn = weak.lock();
+    bool close_it = false;
+    if (conn) {
+      absl::MutexLock lock(&conn->mu);
+      if (!conn->closed) {
+        if (!response.ok()) {
+          close_it = true;
+        } else {
+          if (response->has_value()) conn->queued_bytes += (*response)->size();
+          conn->done[seq] = std::move(*response);
+          while (!conn->done.empty() && conn->done.begin()->first == conn->next_to_send) {
+            auto node = conn->done.extract(conn->done.begin());
+            if (node.mapped().has_value()) conn->out += *node.mapped();
+            ++conn->next_to_send;
+          }
+          WriteLocked(*conn);
+          bool pause = conn->queued_bytes > options_.max_queued_response_bytes;
+          if (pause != conn->reading_paused) conn->reading_paused = pause;
+        }
+      }
+    }
+    if (close_it) Close(conn);
+    if (conn) Rearm(conn);
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+  }
+
+  void Flush(const std::shared_ptr<Connection>& conn) {
+    absl::MutexLock lock(&conn->mu);
+    WriteLocked(*conn);
+  }
+
+  void WriteLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    while (!conn.closed && conn.out_sent < conn.out.size()) {
+      ssize_t n = send(conn.fd, conn.out.data() + conn.out_sent,
+                       conn.out.size() - conn.out_sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        conn.out_sent += n;
+        conn.queued_bytes -= std::min<uint64_t>(conn.queued_bytes, n);
+        conn.last_activity = absl::Now();
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      if (n < 0 && errno == EINTR) continue;
+      CloseConnLocked(conn);
+      return;
+    }
+    if (conn.out_sent == conn.out.size()) {
+      conn.out.clear();
+      conn.out_sent = 0;
+    } else if (conn.out_sent > (1 << 20)) {
+      conn.out.erase(0, conn.out_sent);
+      conn.out_sent = 0;
+    }
+    conn.reading_paused = conn.queued_bytes > options_.max_queued_response_bytes;
+  }
+
+  void CloseConnLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    if (conn.closed) return;
+    conn.closed = true;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd, nullptr);
+    shutdown(conn.fd, SHUT_RDWR);
+    close(conn.fd);
+  }
+
+  void CloseLocked(const std::shared_ptr<Connection>& conn) {
+    absl::MutexLock lock(&conn->mu);
+    CloseConnLocked(*conn);
+  }
+
+  void Close(const std::shared_ptr<Connection>& conn) {
+    if (!conn) return;
+    CloseLocked(conn);
+    absl::MutexLock lock(&mu_);
+    connections_.erase(conn->id);
+  }
+
+  // Closes idle connections and ones that trickle a request too slowly.
+  void Reap() {
+    absl::MutexLock lock(&reaper_mu_);
+    while (!reaper_mu_.AwaitWithTimeout(absl::Condition(&reaper_stop_), absl::Seconds(1))) {
+      std::vector<std::shared_ptr<Connection>> all;
+      {
+        absl::MutexLock l(&mu_);
+        for (auto& [id, conn] : connections_) all.push_back(conn);
+      }
+      absl::Time now = absl::Now();
+      for (auto& conn : all) {
+        bool expired;
+        {
+          absl::MutexLock l(&conn->mu);
+          bool busy = conn->next_to_send != conn->next_request;
+          expired = (!busy && now - conn->last_activity > options_.idle_timeout) ||
+                    now - conn->partial_since > options_.request_timeout;
+        }
+        if (expired) Close(conn);
+      }
+    }
+  }
+
+  const KafkaServerOptions options_;
+  const FrameHandler handler_;
+  int port_ = 0;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+  std::thread reaper_;
+  absl::Mutex reaper_mu_;
+  bool reaper_stop_ ABSL_GUARDED_BY(reaper_mu_) = false;
+
+  mutable absl::Mutex mu_;
+  int listen_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 2;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
+  uint64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KafkaServer>> KafkaServer::Start(
+    const KafkaServerOptions& options, FrameHandler handler) {
+  auto server = std::make_unique<Server>(options, std::move(handler));
+  absl::Status status = server->Listen();
+  if (!status.ok()) return status;
+  return std::unique_ptr<KafkaServer>(std::move(server));
+}
+
+}  // namespace warp::server

@@ -1,0 +1,186 @@
+// warpd: the stateless Kafka agent. With no flags it runs warp's embedded
+// default: Kafka on 127.0.0.1:9092, HTTP on 127.0.0.1:8080, bucket and
+// journal under ./warp-data. `warpd --help` explains every flag.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/agent.h"
+#include "server/dispatcher.h"
+#include "server/http_server.h"
+#include "server/kafka_server.h"
+
+ABSL_FLAG(std::string, kafka_listen, "127.0.0.1:9092",
+          "HOST:PORT where Kafka clients connect.");
+ABSL_FLAG(std::string, advertised_address, "",
+          "HOST:PORT given to clients in Metadata responses (default: --kafka_listen).");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
+          "HOST:PORT of the HTTP endpoint: /healthz, /readyz, /metrics.");
+ABSL_FLAG(std::string, data_dir, "warp-data",
+          "Folder of the embedded default bucket (<data_dir>/bucket) and journal "
+          "(<data_dir>/journal), used when --bucket or --metadata are not given.");
+ABSL_FLAG(std::string, bucket, "",
+          "Object store URL: file:///abs/path, mem://, or "
+          "s3://bucket?endpoint=http://host:port&region=us-east-1&path_style=true "
+          "(default: file://<data_dir>/bucket).");
+ABSL_FLAG(std::string, metadata, "",
+          "Metadata journal URL: local:///abs/path, mem://, or "
+          "etcd://host:port[,host:port...]/prefix (default: local://<data_dir>/journal).");
+ABSL_FLAG(std::string, cluster, "default",
+          "Virtual cluster name: the prefix of this cluster's objects and its cluster id.");
+ABSL_FLAG(std::string, agent_id, "",
+          "This agent's id, unique in the cluster (default: agent-<hostname>).");
+ABSL_FLAG(std::string, zone, "", "Availability zone of this agent (reported as its rack).");
+ABSL_FLAG(int64_t, flush_interval_ms, 250,
+          "Flush pending records to the bucket at least this often (ms).");
+ABSL_FLAG(int64_t, flush_bytes, 8 << 20, "Flush when this many bytes are pending.");
+ABSL_FLAG(bool, auto_create_topics, true,
+          "Create unknown topics when clients ask for them in Metadata requests.");
+ABSL_FLAG(int32_t, default_partitions, 1,
+          "Partitions of auto-created topics and of CreateTopics with -1.");
+
+namespace {
+
+volatile sig_atomic_t stop_requested = 0;
+void OnSignal(int) { stop_requested = 1; }
+
+bool SplitHostPort(const std::string& flag, const std::string& value, std::string* host,
+                   int* port) {
+  size_t colon = value.rfind(':');
+  int p = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), &p) || p < 0 || p > 65535) {
+    std::fprintf(stderr, "warpd: --%s=%s is not HOST:PORT\n", flag.c_str(), value.c_str());
+    return false;
+  }
+  *host = value.substr(0, colon);
+  *port = p;
+  return true;
+}
+
+std::string Absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof(cwd)) == nullptr) return path;
+  return absl::StrCat(cwd, "/", path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "warpd: a Kafka-compatible agent that keeps all data in object storage.\n"
+      "With no flags: Kafka on 127.0.0.1:9092, HTTP on 127.0.0.1:8080, bucket and "
+      "journal in ./warp-data.");
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage);
+  absl::ParseCommandLine(argc, argv);
+  using warp::server::AgentConfig;
+
+  std::string kafka_host, http_host;
+  int kafka_port, http_port;
+  if (!SplitHostPort("kafka_listen", absl::GetFlag(FLAGS_kafka_listen), &kafka_host,
+                     &kafka_port) ||
+      !SplitHostPort("http_listen", absl::GetFlag(FLAGS_http_listen), &http_host,
+                     &http_port)) {
+    return 2;
+  }
+  AgentConfig config;
+  std::string advertised = absl::GetFlag(FLAGS_advertised_address);
+  if (advertised.empty()) advertised = absl::GetFlag(FLAGS_kafka_listen);
+  if (!SplitHostPort("advertised_address", advertised, &config.advertised_host,
+                     &config.advertised_port)) {
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_flush_interval_ms) <= 0 || absl::GetFlag(FLAGS_flush_bytes) <= 0 ||
+      absl::GetFlag(FLAGS_default_partitions) <= 0) {
+    std::fprintf(stderr,
+                 "warpd: --flush_interval_ms, --flush_bytes and --default_partitions must be "
+                 "positive\n");
+    return 2;
+  }
+  std::string data_dir = Absolute(absl::GetFlag(FLAGS_data_dir));
+  config.bucket_url = absl::GetFlag(FLAGS_bucket);
+  if (config.bucket_url.empty()) config.bucket_url = absl::StrCat("file://", data_dir, "/bucket");
+  config.metadata_url = absl::GetFlag(FLAGS_metadata);
+  if (config.metadata_url.empty()) {
+    config.metadata_url = absl::StrCat("local://", data_dir, "/journal");
+  }
+  config.cluster = absl::GetFlag(FLAGS_cluster);
+  config.agent_id = absl::GetFlag(FLAGS_agent_id);
+  if (config.agent_id.empty()) {
+    char host[256] = "local";
+    gethostname(host, sizeof(host) - 1);
+    config.agent_id = absl::StrCat("agent-", host);
+  }
+  config.zone = absl::GetFlag(FLAGS_zone);
+  config.flush_interval = absl::Milliseconds(absl::GetFlag(FLAGS_flush_interval_ms));
+  config.flush_bytes = absl::GetFlag(FLAGS_flush_bytes);
+  config.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
+  config.default_partitions = absl::GetFlag(FLAGS_default_partitions);
+
+  auto agent = warp::server::Agent::Open(config);
+  if (!agent.ok()) {
+    std::fprintf(stderr, "warpd: %s\n", std::string(agent.status().message()).c_str());
+    return 1;
+  }
+  warp::server::Dispatcher dispatcher(agent->get(), 64);
+  warp::server::KafkaServerOptions server_options;
+  server_options.host = kafka_host;
+  server_options.port = kafka_port;
+  auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher.handler());
+  if (!kafka.ok()) {
+    std::fprintf(stderr, "warpd: Kafka listener: %s\n",
+                 std::string(kafka.status().message()).c_str());
+    return 1;
+  }
+  warp::server::KafkaServer* kafka_raw = kafka->get();
+  std::atomic<bool> ready{true};
+  (*agent)->metrics().gauge("warp_connections", [kafka_raw] {
+    return static_cast<double>(kafka_raw->connections());
+  });
+  warp::server::Agent* agent_raw = agent->get();
+  auto http = warp::server::HttpServer::Start(
+      http_host, http_port,
+      {[&ready] { return ready.load(); }, [agent_raw] { return agent_raw->metrics().Render(); }});
+  if (!http.ok()) {
+    std::fprintf(stderr, "warpd: HTTP listener: %s\n",
+                 std::string(http.status().message()).c_str());
+    return 1;
+  }
+  std::printf("warpd: serving Kafka on %s:%d (advertised %s:%d), HTTP on %s:%d\n"
+              "warpd: bucket %s, metadata %s, cluster %s, agent %s\n",
+              kafka_host.c_str(), (*kafka)->port(), config.advertised_host.c_str(),
+              config.advertised_port, http_host.c_str(), (*http)->port(),
+              config.bucket_url.c_str(), config.metadata_url.c_str(),
+              config.cluster.c_str(), config.agent_id.c_str());
+  std::fflush(stdout);
+
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  signal(SIGPIPE, SIG_IGN);
+  while (!stop_requested) absl::SleepFor(absl::Milliseconds(100));
+
+  // Graceful: stop accepting, answer what is in flight (flushing what is
+  // buffered), then exit 0.
+  std::printf("warpd: shutting down\n");
+  ready = false;
+  (*kafka)->StopAccepting();
+  (*agent)->producer().Flush();
+  (*kafka)->Drain(absl::Seconds(30));
+  (*kafka)->Shutdown();
+  return 0;
+}

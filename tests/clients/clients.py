@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Real Kafka clients against a running warpd, driven by warpd_test.cc.
+
+Usage: clients.py BOOTSTRAP SCENARIO. Prints "OK <details>" on success and
+exits non-zero with a reason otherwise.
+"""
+import sys
+import time
+
+BOOTSTRAP, SCENARIO = sys.argv[1], sys.argv[2]
+
+
+def fail(msg):
+    print("FAIL", msg)
+    sys.exit(1)
+
+
+def kafka_python_roundtrip():
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    expected = {}
+    for acks, codec in ((0, None), (1, "gzip"), ("all", "snappy"), ("all", "lz4")):
+        topic = f"kp-{acks}-{codec}"
+        p = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks=acks, compression_type=codec,
+                          linger_ms=5)
+        futures = []
+        for i in range(200):
+            futures.append(p.send(topic, partition=0, key=b"k%d" % i, value=b"value-%d" % i,
+                                  headers=[("h", b"%d" % i)], timestamp_ms=1700000000000 + i))
+        p.flush()
+        offsets = [f.get(timeout=30).offset for f in futures]
+        if acks != 0 and offsets != list(range(200)):
+            fail(f"{topic}: offsets {offsets[:5]}...")
+        p.close()
+        expected[topic] = 200
+    for topic, n in expected.items():
+        c = KafkaConsumer(bootstrap_servers=BOOTSTRAP, consumer_timeout_ms=5000,
+                          auto_offset_reset="earliest", group_id=None)
+        tp = TopicPartition(topic, 0)
+        c.assign([tp])
+        c.seek_to_beginning(tp)
+        got = [m for m in c]
+        c.close()
+        if len(got) != n:
+            fail(f"{topic}: consumed {len(got)} of {n}")
+        for i, m in enumerate(got):
+            if (m.offset, m.key, m.value, m.headers, m.timestamp) != (
+                    i, b"k%d" % i, b"value-%d" % i, [("h", b"%d" % i)], 1700000000000 + i):
+                fail(f"{topic}: record {i} is {m}")
+    print("OK kafka-python", expected)
+
+
+def confluent_many_partitions():
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    # warpd runs with --default_partitions=100: the topic is auto-created.
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True,
+                  "compression.type": "zstd", "linger.ms": 20})
+    acked = {}
+
+    def on_delivery(err, msg):
+        if err:
+            fail(f"delivery error {err}")
+        acked.setdefault(msg.partition(), []).append((msg.offset(), msg.value()))
+
+    for i in range(100000):
+        while True:
+            try:
+                p.produce("ck-many", value=b"record-%d" % i, partition=i % 100,
+                          on_delivery=on_delivery)
+                break
+            except BufferError:
+                p.poll(0.05)
+        if i % 10000 == 0:
+            p.poll(0)
+    p.flush(60)
+    if sum(len(v) for v in acked.values()) != 100000:
+        fail("not every record was acknowledged")
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "unused",
+                  "enable.auto.commit": False, "fetch.wait.max.ms": 50})
+    c.assign([TopicPartition("ck-many", p, 0) for p in range(100)])
+    seen = {}
+    deadline = time.time() + 60
+    total = 0
+    while total < 100000 and time.time() < deadline:
+        for m in c.consume(1000, 1.0):
+            if m.error():
+                continue
+            seen[(m.partition(), m.offset())] = m.value()
+            total = len(seen)
+    c.close()
+    for part, records in acked.items():
+        for offset, value in records:
+            if seen.get((part, offset)) != value:
+                fail(f"partition {part} offset {offset}: {seen.get((part, offset))} != {value}")
+    print("OK confluent-kafka", total)
+
+
+def large_records():
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "message.max.bytes": 2000000})
+    values = [b"x", b"y" * (900 * 1024)]
+    out = []
+    for v in values:
+        p.produce("ck-large", value=v, partition=0, on_delivery=lambda e, m: out.append((e, m.offset())))
+    p.flush(30)
+    if any(e for e, _ in out):
+        fail(f"errors {out}")
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "x", "enable.auto.commit": False})
+    c.assign([TopicPartition("ck-large", 0, 0)])
+    got = []
+    deadline = time.time() + 30
+    while len(got) < 2 and time.time() < deadline:
+        m = c.poll(1)
+        if m is not None and not m.error():
+            got.append(m.value())
+    c.close()
+    if got != values:
+        fail(f"got sizes {[len(g) for g in got]}")
+    print("OK large records")
+
+
+{"kafka-python": kafka_python_roundtrip,
+ "confluent-many": confluent_many_partitions,
+ "large": large_records}[SCENARIO]()

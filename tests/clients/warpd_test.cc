@@ -1,0 +1,275 @@
+// warpd with real Kafka clients (kcat/librdkafka, kafka-python,
+// confluent-kafka) and hostile input, started for real by the test.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/util/subprocess.h"
+
+namespace warp {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/warp/", path);
+}
+
+// Runs a shell command; returns {exit status, stdout+stderr}.
+std::pair<int, std::string> Sh(const std::string& command, absl::Duration timeout = absl::Minutes(3)) {
+  std::string log = testing::NewTempDir("sh") + "/out";
+  auto p = testing::Subprocess::Start({"/bin/sh", "-c", command}, log);
+  EXPECT_TRUE(p.ok());
+  int status = p->Wait(timeout);
+  std::ifstream in(log);
+  return {status, std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+class Warpd {
+ public:
+  explicit Warpd(std::string data_dir, std::vector<std::string> extra = {})
+      : data_dir_(std::move(data_dir)), extra_(std::move(extra)) {
+    port_ = *testing::PickFreePort();
+    http_port_ = *testing::PickFreePort();
+    Start();
+  }
+  void Start() {
+    std::vector<std::string> argv = {Runfile("server/warpd"),
+                                     absl::StrCat("--kafka_listen=127.0.0.1:", port_),
+                                     absl::StrCat("--http_listen=127.0.0.1:", http_port_),
+                                     "--data_dir=" + data_dir_, "--flush_interval_ms=10",
+                                     "--default_partitions=100"};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    auto p = testing::Subprocess::Start(argv, data_dir_ + ".log");
+    ASSERT_TRUE(p.ok()) << p.status();
+    process_.emplace(std::move(*p));
+    ASSERT_TRUE(testing::WaitForPort(port_, absl::Seconds(30)).ok());
+  }
+  void Kill9() { process_->Kill(); }
+  int Stop() { return process_->Stop(absl::Seconds(30)); }
+  std::string bootstrap() const { return absl::StrCat("127.0.0.1:", port_); }
+  int port() const { return port_; }
+  int http_port() const { return http_port_; }
+
+ private:
+  std::string data_dir_;
+  std::vector<std::string> extra_;
+  int port_ = 0, http_port_ = 0;
+  std::optional<testing::Subprocess> process_;
+};
+
+class WarpdTest : public ::testing::Test {
+ protected:
+  void SetUp() override { warpd_ = std::make_unique<Warpd>(testing::NewTempDir("warpd")); }
+  std::unique_ptr<Warpd> warpd_;
+};
+
+TEST_F(WarpdTest, KcatEveryCodecKeysAndHeaders) {
+  for (const char* codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
+    std::string topic = absl::StrCat("kcat-", codec);
+    auto [produced, out] = Sh(absl::StrCat(
+        "for i in $(seq 0 99); do echo \"key$i|value-$i\"; done | kcat -P -b ",
+        warpd_->bootstrap(), " -t ", topic, " -p 0 -K '|' -H h1=v1 -z ", codec,
+        " -X linger.ms=5"));
+    ASSERT_EQ(produced, 0) << out;
+    auto [consumed, records] =
+        Sh(absl::StrCat("kcat -C -b ", warpd_->bootstrap(), " -t ", topic,
+                        " -p 0 -o beginning -e -q -f '%k %s %o %h\\n'"));
+    ASSERT_EQ(consumed, 0) << records;
+    std::vector<std::string> lines = absl::StrSplit(records, '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 100u) << codec << "\n" << records;
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_EQ(lines[i], absl::StrCat("key", i, " value-", i, " ", i, " h1=v1")) << codec;
+    }
+  }
+}
+
+TEST_F(WarpdTest, KafkaPythonAcksCodecsHeadersTimestamps) {
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd_->bootstrap(), " kafka-python"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK kafka-python"), std::string::npos) << out;
+}
+
+TEST_F(WarpdTest, ConfluentIdempotentHundredThousandRecordsOverHundredPartitions) {
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd_->bootstrap(), " confluent-many"),
+                          absl::Minutes(5));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK confluent-kafka 100000"), std::string::npos) << out;
+}
+
+TEST_F(WarpdTest, OneByteAndNineHundredKibRecords) {
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd_->bootstrap(), " large"));
+  EXPECT_EQ(status, 0) << out;
+}
+
+int Connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  return fd;
+}
+
+// True if the server closed the connection (read returns 0 or an error).
+bool Closed(int fd) {
+  char buf[256];
+  ssize_t n = recv(fd, buf, sizeof(buf), 0);
+  return n <= 0;
+}
+
+TEST_F(WarpdTest, HostileInputClosesConnectionsButServesOthers) {
+  // A 2 GiB length.
+  int fd = Connect(warpd_->port());
+  std::string huge("\x7f\xff\xff\xff", 4);
+  send(fd, huge.data(), huge.size(), 0);
+  EXPECT_TRUE(Closed(fd));
+  close(fd);
+  // Garbage inside a well-sized frame.
+  fd = Connect(warpd_->port());
+  std::string garbage("\x00\x00\x00\x08\xde\xad\xbe\xef\x01\x02\x03\x04", 12);
+  send(fd, garbage.data(), garbage.size(), 0);
+  EXPECT_TRUE(Closed(fd));
+  close(fd);
+  // An unknown api key (1000), version 0, correlation 7, null client id.
+  fd = Connect(warpd_->port());
+  std::string unknown("\x00\x00\x00\x0a\x03\xe8\x00\x00\x00\x00\x00\x07\xff\xff", 14);
+  send(fd, unknown.data(), unknown.size(), 0);
+  EXPECT_TRUE(Closed(fd));
+  close(fd);
+  // A slow client sending one byte at a time keeps only its own connection.
+  int slow = Connect(warpd_->port());
+  std::thread trickle([slow] {
+    std::string frame("\x00\x00\x00\x0a\x00\x12\x00\x00\x00\x00\x00\x01\xff\xff", 14);
+    for (char c : frame) {
+      send(slow, &c, 1, MSG_NOSIGNAL);
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  });
+  auto [status, out] = Sh(absl::StrCat("echo hi | kcat -P -b ", warpd_->bootstrap(),
+                                       " -t other -p 0 && kcat -C -b ", warpd_->bootstrap(),
+                                       " -t other -p 0 -o beginning -e -q"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("hi"), std::string::npos);
+  trickle.join();
+  // The trickled ApiVersions request is answered once complete.
+  char buf[4];
+  EXPECT_EQ(recv(slow, buf, 4, MSG_WAITALL), 4);
+  close(slow);
+}
+
+TEST_F(WarpdTest, Kill9DuringProduceThenRestartKeepsEveryAcknowledgedRecord) {
+  std::string dir = testing::NewTempDir("warpd-crash");
+  auto warpd = std::make_unique<Warpd>(dir);
+  std::string acks = dir + "-acks";
+  // A producer that prints "offset value" for each acknowledged record.
+  std::string script = absl::StrCat(R"(
+import sys
+from confluent_kafka import Producer
+p = Producer({'bootstrap.servers': ')", warpd->bootstrap(), R"(', 'linger.ms': 5,
+              'enable.idempotence': True, 'message.timeout.ms': 5000})
+out = open(')", acks, R"(', 'w', buffering=1)
+def done(err, msg):
+    if not err:
+        out.write('%d %s END\n' % (msg.offset(), msg.value().decode()))
+i = 0
+while True:
+    try:
+        p.produce('crash', value=b'r%d' % i, partition=0, on_delivery=done)
+        i += 1
+    except BufferError:
+        pass
+    p.poll(0.001)
+)");
+  std::ofstream(dir + "-producer.py") << script;
+  auto producer = testing::Subprocess::Start({"/usr/bin/python3", dir + "-producer.py"},
+                                             dir + "-producer.log");
+  ASSERT_TRUE(producer.ok());
+  absl::SleepFor(absl::Seconds(3));
+  warpd->Kill9();
+  absl::SleepFor(absl::Milliseconds(300));
+  producer->Kill();
+  std::map<int64_t, std::string> acked;
+  {
+    std::ifstream in(acks);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      int64_t offset;
+      std::string value, end;
+      if (f >> offset >> value >> end && end == "END") acked[offset] = value;
+    }
+  }
+  ASSERT_GT(acked.size(), 100u);
+  warpd->Start();  // same data directory
+  auto [status, out] = Sh(absl::StrCat("kcat -C -b ", warpd->bootstrap(),
+                                       " -t crash -p 0 -o beginning -e -q -f '%o %s\\n'"));
+  ASSERT_EQ(status, 0) << out;
+  std::map<int64_t, std::string> stored;
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    if (parts.size() == 2) stored[std::stoll(parts[0])] = parts[1];
+  }
+  for (const auto& [offset, value] : acked) {
+    ASSERT_EQ(stored[offset], value) << "acknowledged record lost at offset " << offset;
+  }
+  // New offsets continue after the old ones.
+  auto [s2, o2] = Sh(absl::StrCat("echo after | kcat -P -b ", warpd->bootstrap(),
+                                  " -t crash -p 0 && kcat -C -b ", warpd->bootstrap(),
+                                  " -t crash -p 0 -o -1 -e -q -f '%o %s\\n'"));
+  EXPECT_NE(o2.find(absl::StrCat(stored.rbegin()->first + 1, " after")), std::string::npos) << o2;
+}
+
+TEST_F(WarpdTest, MetricsHealthAndGracefulShutdown) {
+  ASSERT_EQ(Sh(absl::StrCat("echo x | kcat -P -b ", warpd_->bootstrap(), " -t m -p 0")).first, 0);
+  auto [status, metrics] = Sh(absl::StrCat("curl -s http://127.0.0.1:", warpd_->http_port(),
+                                           "/metrics"));
+  for (const char* name :
+       {"warp_object_store_requests_total", "warp_object_store_bytes_total",
+        "warp_produce_requests_total", "warp_produce_bytes_total", "warp_fetch_requests_total",
+        "warp_metadata_commits_total", "warp_cache_hits_total", "warp_cache_misses_total",
+        "warp_buffered_bytes", "warp_connections", "warp_produce_latency_seconds_bucket",
+        "warp_object_store_latency_seconds_bucket", "warp_metadata_commit_latency_seconds"}) {
+    EXPECT_NE(metrics.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(Sh(absl::StrCat("curl -sf http://127.0.0.1:", warpd_->http_port(), "/healthz")).first, 0);
+  EXPECT_EQ(Sh(absl::StrCat("curl -sf http://127.0.0.1:", warpd_->http_port(), "/readyz")).first, 0);
+  EXPECT_EQ(warpd_->Stop(), 0) << "SIGTERM must exit 0";
+}
+
+TEST(WarpdFlagsTest, BadFlagsAndUnreachableStoresStopItWithOneLine) {
+  std::string warpd = Runfile("server/warpd");
+  auto [s1, o1] = Sh(warpd + " --kafka_listen=nonsense");
+  EXPECT_NE(s1, 0);
+  EXPECT_NE(o1.find("is not HOST:PORT"), std::string::npos) << o1;
+  auto [s2, o2] = Sh(warpd + " --bucket=ftp://x --kafka_listen=127.0.0.1:0 --http_listen=127.0.0.1:0");
+  EXPECT_NE(s2, 0);
+  EXPECT_NE(o2.find("bucket"), std::string::npos) << o2;
+  auto [s3, o3] = Sh(warpd + " --metadata=etcd://127.0.0.1:1/x --data_dir=" +
+                     testing::NewTempDir("flags") +
+                     " --kafka_listen=127.0.0.1:0 --http_listen=127.0.0.1:0");
+  EXPECT_NE(s3, 0);
+  EXPECT_NE(o3.find("metadata"), std::string::npos) << o3;
+  auto [s4, o4] = Sh(warpd + " --help");
+  EXPECT_NE(o4.find("--flush_interval_ms"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warp

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs warp on its embedded default.
-# Until warpd lands (issue 6) this runs the example that writes and reads
-# objects in a local bucket under ./warp-data.
+# Installs what is missing, builds warpd and runs it on its embedded default:
+# Kafka on 127.0.0.1:9092, HTTP on 127.0.0.1:8080, bucket and journal in
+# ./warp-data. Extra arguments go to warpd (see `warpd --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bazel build //examples:local_bucket
-exec bazel-bin/examples/local_bucket --bucket_dir="$(pwd)/warp-data/bucket" "$@"
+bazel build //server:warpd
+exec bazel-bin/server/warpd "$@"

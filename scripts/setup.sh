@@ -15,6 +15,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev
   # test peers: Kafka clients, etcd, the S3-compatible server's runtime
   librdkafka-dev kcat python3-kafka python3-confluent-kafka
+  python3-snappy python3-lz4 python3-zstandard
   etcd-server etcd-client curl
 )
 # Node.js and npm: Debian's packages unless a Node.js with npm is already

@@ -25,8 +25,19 @@ kafka::Uuid ToUuid(const TopicId& id) {
   return out;
 }
 
+// librdkafka before 2.3 (Debian's 2.0.2: kcat, confluent-kafka) sends gzip,
+// snappy and lz4 batches uncompressed, silently, unless the broker lists
+// Produce from v0 and Fetch from v0 (librdkafka issue 4956). Listing v0 costs
+// nothing: clients use their highest common version (>= 3 for every client
+// warp supports); a request below the served range closes the connection.
 void HandleApiVersions(const HandlerContext&, Request&, Reply reply) {
-  reply(Response(MakeApiVersionsResponse()));
+  ApiVersionsResponse response = MakeApiVersionsResponse();
+  for (auto& api : response.api_keys) {
+    if (api.api_key == ProduceRequest::kApiKey || api.api_key == FetchRequest::kApiKey) {
+      api.min_version = 0;
+    }
+  }
+  reply(Response(std::move(response)));
 }
 
 MetadataResponse::MetadataResponseTopic DescribeTopic(const HandlerContext& ctx,

@@ -95,6 +95,29 @@ TEST_F(WarpdTest, KcatEveryCodecKeysAndHeaders) {
   }
 }
 
+// librdkafka 2.0.2 silently stops compressing unless Produce is listed from
+// v0: compressible records must arrive compressed.
+TEST_F(WarpdTest, LibrdkafkaReallyCompresses) {
+  for (const char* codec : {"gzip", "snappy", "lz4", "zstd"}) {
+    auto before = Sh(absl::StrCat("curl -s http://127.0.0.1:", warpd_->http_port(),
+                                  "/metrics | grep '^warp_produce_bytes_total'"));
+    auto [status, out] = Sh(absl::StrCat(
+        "yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa | "
+        "head -2000 | kcat -P -b ", warpd_->bootstrap(), " -t squeeze-", codec,
+        " -p 0 -z ", codec, " -X linger.ms=100 2>&1"));
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_EQ(out.find("does not support compression"), std::string::npos) << out;
+    auto after = Sh(absl::StrCat("curl -s http://127.0.0.1:", warpd_->http_port(),
+                                 "/metrics | grep '^warp_produce_bytes_total'"));
+    auto value = [](const std::string& line) {
+      return std::stoll(line.substr(line.rfind(' ') + 1));
+    };
+    int64_t produced = value(after.second) - value(before.second);
+    EXPECT_LT(produced, 40000) << codec << ": " << produced
+                               << " bytes for 160 KB of repetitive records";
+  }
+}
+
 TEST_F(WarpdTest, KafkaPythonAcksCodecsHeadersTimestamps) {
   auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
                                        " ", warpd_->bootstrap(), " kafka-python"));

@@ -139,6 +139,24 @@ TEST_F(WarpdTest, OneByteAndNineHundredKibRecords) {
   EXPECT_EQ(status, 0) << out;
 }
 
+TEST_F(WarpdTest, KafkajsIdempotentProducer) {
+  const char* s3rver = std::getenv("WARP_S3RVER");  // tools/node_modules/.bin/s3rver
+  ASSERT_NE(s3rver, nullptr) << "run through scripts/test.sh";
+  std::string modules = std::string(s3rver).substr(0, std::string(s3rver).rfind("/.bin/"));
+  auto [status, out] = Sh(absl::StrCat("NODE_PATH=", modules, " node ",
+                                       Runfile("tests/clients/kafkajs_produce.js"), " ",
+                                       warpd_->bootstrap()));
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK kafkajs none:0 gzip:0"), std::string::npos) << out;
+  for (const char* codec : {"none", "gzip"}) {
+    auto [s2, records] = Sh(absl::StrCat("kcat -C -b ", warpd_->bootstrap(), " -t js-", codec,
+                                         " -p 0 -o beginning -e -q -f '%k %s %h\n'"));
+    std::vector<std::string> lines = absl::StrSplit(records, '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 50u) << records;
+    EXPECT_EQ(lines[7], absl::StrCat("k7 kafkajs-", codec, "-7 h=7"));
+  }
+}
+
 int Connect(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

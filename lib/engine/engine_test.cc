@@ -265,6 +265,79 @@ TEST_F(EngineTest, TailingReadersCostNoGets) {
   EXPECT_EQ(cache_->stats().gets, gets);
 }
 
+// Partitions of one fetch that live in the same object share its GETs.
+TEST_F(EngineTest, AMultiPartitionFetchDoesNotGetPerPartition) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 0, Batch("a", 50)}, {"t", 1, Batch("b", 50)},
+                                        {"t", 2, Batch("c", 50)}, {"t", 3, Batch("d", 50)}})
+                  .ok());
+  engine::BlockCache cold(faulty_.get(), engine::BlockCacheOptions{});
+  auto fetcher = *Fetcher::Create({faulty_.get(), metadata_.get(), &cold});
+  uint64_t before = faulty_->calls();
+  auto fetched =
+      fetcher->Fetch({{{"t", 0}, 0}, {{"t", 1}, 0}, {{"t", 2}, 0}, {{"t", 3}, 0}}, {});
+  ASSERT_TRUE(fetched.ok());
+  for (int p = 0; p < 4; ++p) EXPECT_EQ(Records((*fetched)[p].records).size(), 50u);
+  EXPECT_EQ(faulty_->calls() - before, 1u);
+}
+
+// A metadata store whose commits always fail (the agent died between the PUT
+// and the commit, or the journal is down).
+class FailingCommits final : public MetadataStore {
+ public:
+  explicit FailingCommits(MetadataStore* base) : base_(base) {}
+  absl::StatusOr<CommandResult> Execute(Command c) override {
+    if (std::holds_alternative<CommitFile>(c)) return absl::UnavailableError("journal down");
+    return base_->Execute(std::move(c));
+  }
+  std::optional<TopicInfo> GetTopic(absl::string_view n) override { return base_->GetTopic(n); }
+  std::vector<TopicInfo> ListTopics() override { return base_->ListTopics(); }
+  absl::StatusOr<PartitionOffsets> GetOffsets(const TopicPartition& tp) override {
+    return base_->GetOffsets(tp);
+  }
+  FetchPlan FindBatches(const TopicPartition& tp, int64_t o, uint64_t m) override {
+    return base_->FindBatches(tp, o, m);
+  }
+  int64_t OffsetForTimestamp(const TopicPartition& tp, int64_t t) override {
+    return base_->OffsetForTimestamp(tp, t);
+  }
+  std::map<TopicPartition, GroupOffset> GetGroupOffsets(absl::string_view g) override {
+    return base_->GetGroupOffsets(g);
+  }
+  std::vector<std::string> ListGroups() override { return base_->ListGroups(); }
+  std::vector<AgentInfo> LiveAgents() override { return base_->LiveAgents(); }
+  std::vector<std::string> DeadObjects(absl::Time b) override { return base_->DeadObjects(b); }
+  absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t a,
+                                               absl::Time d) override {
+    return base_->WaitForHighWatermark(tp, a, d);
+  }
+  bool WaitForAnyHighWatermark(const std::vector<std::pair<TopicPartition, int64_t>>& w,
+                               absl::Time d) override {
+    return base_->WaitForAnyHighWatermark(w, d);
+  }
+  absl::Status Sync() override { return base_->Sync(); }
+  uint64_t applied_index() override { return base_->applied_index(); }
+
+ private:
+  MetadataStore* base_;
+};
+
+TEST_F(EngineTest, AFailedCommitLeavesAnUnreferencedObjectAndNoAcknowledgement) {
+  FailingCommits failing(metadata_.get());
+  ProducerOptions options;
+  options.store = faulty_.get();
+  options.metadata = &failing;
+  options.flush_interval = absl::Milliseconds(5);
+  auto producer = *Producer::Create(options);
+  auto r = producer->AppendAndWait({{"t", 0, Batch("never", 3)}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+  // The object is in the bucket, referenced by nothing: garbage collection's.
+  auto objects = memory_->List("default/data/");
+  ASSERT_TRUE(objects.ok());
+  EXPECT_EQ(objects->size(), 1u);
+  EXPECT_EQ(metadata_->FindBatches({"t", 0}, 0, 1 << 20).batches.size(), 0u);
+}
+
 TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {
   auto memory = NewMemoryObjectStore();
   auto counting = NewFaultInjectingObjectStore(memory.get(), FaultOptions{});

@@ -118,6 +118,76 @@ def large_records():
     print("OK large records")
 
 
+def admin():
+    """Topic administration and ListOffsets by time with confluent-kafka."""
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+    from confluent_kafka.admin import (AdminClient, ConfigResource, NewPartitions,
+                                       NewTopic)
+    a = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    fs = a.create_topics([NewTopic("adm", num_partitions=3, replication_factor=1,
+                                   config={"retention.ms": "3600000",
+                                           "max.message.bytes": "2000"})])
+    fs["adm"].result(30)
+    # Creating it again fails with TOPIC_ALREADY_EXISTS.
+    try:
+        a.create_topics([NewTopic("adm", num_partitions=3, replication_factor=1)])["adm"].result(30)
+        fail("duplicate create succeeded")
+    except KafkaException as e:
+        if "TOPIC_ALREADY_EXISTS" not in str(e) and "already exists" not in str(e):
+            fail(f"duplicate create: {e}")
+    # validate_only creates nothing.
+    a.create_topics([NewTopic("adm-dry", num_partitions=1, replication_factor=1)],
+                    validate_only=True)["adm-dry"].result(30)
+    md = a.list_topics(timeout=10)
+    if "adm-dry" in md.topics:
+        fail("validate_only created the topic")
+    if len(md.topics["adm"].partitions) != 3:
+        fail("adm does not have 3 partitions")
+    # Describe and alter configs.
+    res = ConfigResource(ConfigResource.Type.TOPIC, "adm")
+    configs = a.describe_configs([res])[res].result(30)
+    if configs["retention.ms"].value != "3600000":
+        fail(f"retention.ms is {configs['retention.ms'].value}")
+    res.set_config("retention.ms", "7200000")
+    res.set_config("max.message.bytes", "2000")
+    a.alter_configs([res])[res].result(30)
+    configs = a.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, "adm")])
+    value = list(configs.values())[0].result(30)["retention.ms"].value
+    if value != "7200000":
+        fail(f"altered retention.ms is {value}")
+    # Create partitions.
+    a.create_partitions([NewPartitions("adm", 5)])["adm"].result(30)
+    if len(a.list_topics(timeout=10).topics["adm"].partitions) != 5:
+        fail("create_partitions did not grow the topic")
+    # max.message.bytes: a 5000-byte record is refused.
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "compression.type": "none"})
+    errors = []
+    p.produce("adm", value=b"x" * 5000, partition=0, on_delivery=lambda e, m: errors.append(e))
+    p.flush(30)
+    if not errors or errors[0] is None or "MSG_SIZE_TOO_LARGE" not in str(errors[0]):
+        fail(f"oversized record: {errors}")
+    # ListOffsets by time.
+    delivered = []
+    for i in range(10):
+        p.produce("adm", value=b"t%d" % i, partition=1, timestamp=1700000000000 + 1000 * i,
+                  on_delivery=lambda e, m: delivered.append(e))
+    p.flush(30)
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "unused"})
+    found = c.offsets_for_times([TopicPartition("adm", 1, 1700000000000 + 4500)], 10)
+    if found[0].offset != 5:
+        fail(f"offset for time: {found[0].offset}")
+    low, high = c.get_watermark_offsets(TopicPartition("adm", 1), 10)
+    if (low, high) != (0, 10):
+        fail(f"watermarks {low} {high}")
+    c.close()
+    # Delete.
+    a.delete_topics(["adm"])["adm"].result(30)
+    if "adm" in a.list_topics(timeout=10).topics:
+        fail("topic not deleted")
+    print("OK admin")
+
+
 {"kafka-python": kafka_python_roundtrip,
+ "admin": admin,
  "confluent-many": confluent_many_partitions,
  "large": large_records}[SCENARIO]()

@@ -133,6 +133,13 @@ TEST_F(WarpdTest, ConfluentIdempotentHundredThousandRecordsOverHundredPartitions
   EXPECT_NE(out.find("OK confluent-kafka 100000"), std::string::npos) << out;
 }
 
+TEST_F(WarpdTest, TopicAdministrationAndOffsetsByTime) {
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd_->bootstrap(), " admin"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK admin"), std::string::npos) << out;
+}
+
 TEST_F(WarpdTest, OneByteAndNineHundredKibRecords) {
   auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
                                        " ", warpd_->bootstrap(), " large"));

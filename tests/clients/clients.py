@@ -187,7 +187,50 @@ def admin():
     print("OK admin")
 
 
+def log_append_time():
+    from confluent_kafka import Consumer, Producer, TopicPartition, TIMESTAMP_LOG_APPEND_TIME
+    from confluent_kafka.admin import AdminClient, NewTopic
+    a = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    a.create_topics([NewTopic("lat", num_partitions=1, replication_factor=1,
+                              config={"message.timestamp.type": "LogAppendTime"})])["lat"].result(30)
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "acks": "0"})
+    for i in range(5):
+        p.produce("lat", value=b"v%d" % i, partition=0, timestamp=1000)
+    p.flush(30)
+    time.sleep(0.5)  # acks=0: nothing to wait for but the flush
+    before = int(time.time() * 1000) - 60000
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": "unused",
+                  "enable.auto.commit": False})
+    c.assign([TopicPartition("lat", 0, 0)])
+    got = []
+    deadline = time.time() + 20
+    while len(got) < 5 and time.time() < deadline:
+        m = c.poll(1)
+        if m is not None and not m.error():
+            got.append(m.timestamp())
+    c.close()
+    if len(got) != 5:
+        fail(f"acks=0 records: got {len(got)} of 5")
+    for kind, ts in got:
+        if kind != TIMESTAMP_LOG_APPEND_TIME or ts < before:
+            fail(f"timestamp {kind} {ts}")
+    print("OK log append time")
+
+
+def no_auto_create():
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "message.timeout.ms": 3000})
+    errors = []
+    p.produce("does-not-exist", value=b"x", on_delivery=lambda e, m: errors.append(e))
+    p.flush(10)
+    if not errors or errors[0] is None:
+        fail(f"produce to an unknown topic: {errors}")
+    print("OK unknown topic", errors[0])
+
+
 {"kafka-python": kafka_python_roundtrip,
+ "log-append-time": log_append_time,
+ "no-auto-create": no_auto_create,
  "admin": admin,
  "confluent-many": confluent_many_partitions,
  "large": large_records}[SCENARIO]()

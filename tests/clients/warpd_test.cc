@@ -140,6 +140,21 @@ TEST_F(WarpdTest, TopicAdministrationAndOffsetsByTime) {
   EXPECT_NE(out.find("OK admin"), std::string::npos) << out;
 }
 
+TEST_F(WarpdTest, LogAppendTimeTopicsAndAcksZero) {
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd_->bootstrap(), " log-append-time"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK log append time"), std::string::npos) << out;
+}
+
+TEST(WarpdNoAutoCreateTest, UnknownTopicsAreRefused) {
+  Warpd warpd(testing::NewTempDir("warpd-noauto"), {"--auto_create_topics=false"});
+  auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
+                                       " ", warpd.bootstrap(), " no-auto-create"));
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK unknown topic"), std::string::npos) << out;
+}
+
 TEST_F(WarpdTest, OneByteAndNineHundredKibRecords) {
   auto [status, out] = Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/clients.py"),
                                        " ", warpd_->bootstrap(), " large"));

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/metadata/forwarding_metadata_store.h"
 
 namespace warp::server {
 namespace {
@@ -67,54 +68,24 @@ class CountedObjectStore final : public ObjectStore {
   Metrics* m_;
 };
 
-class CountedMetadataStore final : public MetadataStore {
+// Counts and times commands; everything else passes through.
+class CountedMetadataStore final : public metadata::ForwardingMetadataStore {
  public:
   CountedMetadataStore(std::unique_ptr<MetadataStore> base, Metrics* m)
-      : base_(std::move(base)), m_(m) {}
+      : ForwardingMetadataStore(base.get()), owned_(std::move(base)), m_(m) {}
 
   absl::StatusOr<CommandResult> Execute(Command command) override {
     absl::Time start = absl::Now();
-    absl::StatusOr<CommandResult> r = base_->Execute(std::move(command));
+    absl::StatusOr<CommandResult> r = base()->Execute(std::move(command));
     m_->counter("warp_metadata_commits_total",
                 absl::StrCat("outcome=\"", r.ok() ? "ok" : "error", "\""))
         .fetch_add(1);
     m_->histogram("warp_metadata_commit_latency_seconds").Observe(absl::Now() - start);
     return r;
   }
-  std::optional<TopicInfo> GetTopic(absl::string_view name) override {
-    return base_->GetTopic(name);
-  }
-  std::vector<TopicInfo> ListTopics() override { return base_->ListTopics(); }
-  absl::StatusOr<PartitionOffsets> GetOffsets(const TopicPartition& tp) override {
-    return base_->GetOffsets(tp);
-  }
-  FetchPlan FindBatches(const TopicPartition& tp, int64_t offset, uint64_t max_bytes) override {
-    return base_->FindBatches(tp, offset, max_bytes);
-  }
-  int64_t OffsetForTimestamp(const TopicPartition& tp, int64_t ts) override {
-    return base_->OffsetForTimestamp(tp, ts);
-  }
-  std::map<TopicPartition, GroupOffset> GetGroupOffsets(absl::string_view group) override {
-    return base_->GetGroupOffsets(group);
-  }
-  std::vector<std::string> ListGroups() override { return base_->ListGroups(); }
-  std::vector<AgentInfo> LiveAgents() override { return base_->LiveAgents(); }
-  std::vector<std::string> DeadObjects(absl::Time before) override {
-    return base_->DeadObjects(before);
-  }
-  absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
-                                               absl::Time deadline) override {
-    return base_->WaitForHighWatermark(tp, above, deadline);
-  }
-  bool WaitForAnyHighWatermark(const std::vector<std::pair<TopicPartition, int64_t>>& w,
-                               absl::Time deadline) override {
-    return base_->WaitForAnyHighWatermark(w, deadline);
-  }
-  absl::Status Sync() override { return base_->Sync(); }
-  uint64_t applied_index() override { return base_->applied_index(); }
 
  private:
-  std::unique_ptr<MetadataStore> base_;
+  std::unique_ptr<MetadataStore> owned_;
   Metrics* m_;
 };
 

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "lib/engine/block_cache.h"
 #include "lib/engine/object_format.h"
+#include "lib/metadata/forwarding_metadata_store.h"
 #include "lib/protocol/record/record_batch.h"
 #include "lib/protocol/record/record_batch_builder.h"
 #include "warp/fault_injection.h"
@@ -282,43 +283,13 @@ TEST_F(EngineTest, AMultiPartitionFetchDoesNotGetPerPartition) {
 
 // A metadata store whose commits always fail (the agent died between the PUT
 // and the commit, or the journal is down).
-class FailingCommits final : public MetadataStore {
+class FailingCommits final : public metadata::ForwardingMetadataStore {
  public:
-  explicit FailingCommits(MetadataStore* base) : base_(base) {}
+  using ForwardingMetadataStore::ForwardingMetadataStore;
   absl::StatusOr<CommandResult> Execute(Command c) override {
     if (std::holds_alternative<CommitFile>(c)) return absl::UnavailableError("journal down");
-    return base_->Execute(std::move(c));
+    return base()->Execute(std::move(c));
   }
-  std::optional<TopicInfo> GetTopic(absl::string_view n) override { return base_->GetTopic(n); }
-  std::vector<TopicInfo> ListTopics() override { return base_->ListTopics(); }
-  absl::StatusOr<PartitionOffsets> GetOffsets(const TopicPartition& tp) override {
-    return base_->GetOffsets(tp);
-  }
-  FetchPlan FindBatches(const TopicPartition& tp, int64_t o, uint64_t m) override {
-    return base_->FindBatches(tp, o, m);
-  }
-  int64_t OffsetForTimestamp(const TopicPartition& tp, int64_t t) override {
-    return base_->OffsetForTimestamp(tp, t);
-  }
-  std::map<TopicPartition, GroupOffset> GetGroupOffsets(absl::string_view g) override {
-    return base_->GetGroupOffsets(g);
-  }
-  std::vector<std::string> ListGroups() override { return base_->ListGroups(); }
-  std::vector<AgentInfo> LiveAgents() override { return base_->LiveAgents(); }
-  std::vector<std::string> DeadObjects(absl::Time b) override { return base_->DeadObjects(b); }
-  absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t a,
-                                               absl::Time d) override {
-    return base_->WaitForHighWatermark(tp, a, d);
-  }
-  bool WaitForAnyHighWatermark(const std::vector<std::pair<TopicPartition, int64_t>>& w,
-                               absl::Time d) override {
-    return base_->WaitForAnyHighWatermark(w, d);
-  }
-  absl::Status Sync() override { return base_->Sync(); }
-  uint64_t applied_index() override { return base_->applied_index(); }
-
- private:
-  MetadataStore* base_;
 };
 
 TEST_F(EngineTest, AFailedCommitLeavesAnUnreferencedObjectAndNoAcknowledgement) {

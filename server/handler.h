@@ -28,6 +28,7 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers();
 // Registration, one per handler file (handlers/*.cc).
 void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterTopicHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
 // Status to Kafka error code, in one place.
 int16_t ErrorCodeFor(const absl::Status& status);

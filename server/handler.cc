@@ -12,6 +12,15 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
   return *table;
 }
 
+kafka::Uuid ToUuid(const TopicId& id) {
+  kafka::Uuid out;
+  for (int i = 0; i < 8; ++i) {
+    out.bytes[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
+    out.bytes[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
+  }
+  return out;
+}
+
 int16_t ErrorCodeFor(KafkaError error) { return static_cast<int16_t>(error); }
 
 int16_t ErrorCodeFor(const absl::Status& status) {

@@ -30,6 +30,9 @@ void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterTopicHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
+// A topic id as Kafka's Uuid (big-endian halves).
+kafka::Uuid ToUuid(const TopicId& id);
+
 // Status to Kafka error code, in one place.
 int16_t ErrorCodeFor(const absl::Status& status);
 int16_t ErrorCodeFor(KafkaError error);

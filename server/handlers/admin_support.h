@@ -74,15 +74,6 @@ inline std::optional<std::string> MessageOf(const ApiError& e) {
 
 inline int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
-inline kafka::Uuid ToUuid(const TopicId& id) {
-  kafka::Uuid out;
-  for (int i = 0; i < 8; ++i) {
-    out.bytes[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
-    out.bytes[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
-  }
-  return out;
-}
-
 inline TopicId NewTopicId() {
   std::random_device rd;
   TopicId id;

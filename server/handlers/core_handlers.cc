@@ -16,15 +16,6 @@ namespace {
 
 using namespace kafka;  // NOLINT: the handlers speak the protocol's names
 
-kafka::Uuid ToUuid(const TopicId& id) {
-  kafka::Uuid out;
-  for (int i = 0; i < 8; ++i) {
-    out.bytes[i] = static_cast<uint8_t>(id.hi >> (56 - 8 * i));
-    out.bytes[8 + i] = static_cast<uint8_t>(id.lo >> (56 - 8 * i));
-  }
-  return out;
-}
-
 // librdkafka before 2.3 (Debian's 2.0.2: kcat, confluent-kafka) sends gzip,
 // snappy and lz4 batches uncompressed, silently, unless the broker lists
 // Produce from v0 and Fetch from v0 (librdkafka issue 4956). Listing v0 costs

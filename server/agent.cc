@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
+#include "server/groups/group_lag.h"
 #include "server/instrumented_stores.h"
 #include "warp/object_store_url.h"
 
@@ -67,13 +68,33 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   agent->metrics_.computed_counter("warp_cache_misses_total", [raw] {
     return static_cast<double>(raw->cache_->stats().misses);
   });
-  uint32_t hash = 2166136261u;  // FNV-1a: the same id on every restart
-  for (unsigned char c : config.agent_id) hash = (hash ^ c) * 16777619u;
-  agent->node_id_ = static_cast<int32_t>(hash % 1000000);
+  agent->node_id_ = groups::NodeIdFor(config.agent_id);
+  groups::CoordinatorNode self;
+  self.agent_id = config.agent_id;
+  self.host = config.advertised_host;
+  self.port = config.advertised_port;
+  self.node_id = agent->node_id_;
+  self.local = true;
+  agent->placement_ =
+      std::make_unique<groups::RendezvousPlacement>(agent->metadata_.get(), self);
+  groups::CoordinatorOptions groups_options;
+  groups_options.metadata = agent->metadata_.get();
+  groups_options.clock = config.clock;
+  groups_options.placement = agent->placement_.get();
+  groups_options.group.initial_rebalance_delay = config.group_initial_rebalance_delay;
+  groups_options.offsets_retention = config.offsets_retention;
+  groups_options.tick_interval = config.group_tick_interval;
+  ASSIGN_OR_RETURN(agent->groups_, groups::Coordinator::Create(std::move(groups_options)));
+  Clock* clock = config.clock != nullptr ? config.clock : Clock::Real();
+  size_t max_series = config.group_lag_max_series;
+  agent->metrics_.collector("warp_group_lag", [raw, clock, max_series] {
+    return groups::RenderGroupLag(*raw->metadata_, clock->Now(), max_series);
+  });
   return agent;
 }
 
 Agent::~Agent() {
+  groups_.reset();    // stops the group timers; answers waiting members
   producer_.reset();  // flushes what is pending
 }
 

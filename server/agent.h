@@ -13,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/engine/block_cache.h"
+#include "server/groups/coordinator.h"
+#include "server/groups/placement.h"
 #include "server/metrics.h"
 #include "warp/fetcher.h"
 #include "warp/metadata_store.h"
@@ -34,6 +36,20 @@ struct AgentConfig {
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   uint64_t cache_bytes = 256 << 20;
+  // group.initial.rebalance.delay.ms: how long the first rebalance of an
+  // empty group waits for more members (--group_initial_rebalance_delay_ms).
+  absl::Duration group_initial_rebalance_delay = absl::Seconds(3);
+  // offsets.retention.minutes: committed offsets of a group without members
+  // are deleted once its newest commit is this old (--offsets_retention_minutes).
+  absl::Duration offsets_retention = absl::Minutes(10080);
+  // Most label sets of warp_group_lag_* in /metrics, the largest lags first
+  // (--group_lag_max_series). Each costs two lines per scrape.
+  size_t group_lag_max_series = 1000;
+  // Clock of the group coordinator; nullptr = the real clock (tests).
+  Clock* clock = nullptr;
+  // Period of the group coordinator's timer thread; zero = no thread (tests
+  // call groups().Tick()).
+  absl::Duration group_tick_interval = absl::Milliseconds(100);
 };
 
 class Agent {
@@ -54,6 +70,8 @@ class Agent {
   Producer& producer() { return *producer_; }
   Fetcher& fetcher() { return *fetcher_; }
   engine::BlockCache& cache() { return *cache_; }
+  // The consumer groups this agent coordinates.
+  groups::Coordinator& groups() { return *groups_; }
 
   // Creates `topic` with the default partition count if auto-creation is on.
   // Returns whether the topic exists now.
@@ -70,6 +88,8 @@ class Agent {
   std::unique_ptr<engine::BlockCache> cache_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::unique_ptr<groups::CoordinatorPlacement> placement_;
+  std::unique_ptr<groups::Coordinator> groups_;
 };
 
 }  // namespace warp::server

@@ -7,6 +7,7 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
     auto* t = new absl::flat_hash_map<int16_t, Handler>();
     RegisterCoreHandlers(*t);
     RegisterAdminHandlers(*t);
+    RegisterGroupHandlers(*t);
     return t;
   }();
   return *table;

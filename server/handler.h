@@ -29,6 +29,7 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers();
 void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterTopicHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterGroupHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
 // A topic id as Kafka's Uuid (big-endian halves).
 kafka::Uuid ToUuid(const TopicId& id);

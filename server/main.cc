@@ -48,6 +48,18 @@ ABSL_FLAG(bool, auto_create_topics, true,
           "Create unknown topics when clients ask for them in Metadata requests.");
 ABSL_FLAG(int32_t, default_partitions, 1,
           "Partitions of auto-created topics and of CreateTopics with -1.");
+ABSL_FLAG(int64_t, group_initial_rebalance_delay_ms, 3000,
+          "Kafka's group.initial.rebalance.delay.ms: the first rebalance of an empty "
+          "consumer group waits this long (extended while members keep joining, up to the "
+          "rebalance timeout) so that consumers starting together share one generation. "
+          "0 rebalances at the first join.");
+ABSL_FLAG(int64_t, offsets_retention_minutes, 10080,
+          "Kafka's offsets.retention.minutes: the committed offsets of a consumer group "
+          "without members are deleted once its newest commit is this old (default 7 days).");
+ABSL_FLAG(int64_t, group_lag_max_series, 1000,
+          "Most label sets of warp_group_lag_records/warp_group_lag_seconds in /metrics; "
+          "beyond it the largest lags are kept and warp_group_lag_series_dropped counts "
+          "the rest.");
 
 namespace {
 
@@ -112,6 +124,14 @@ int main(int argc, char** argv) {
                  "positive\n");
     return 2;
   }
+  if (absl::GetFlag(FLAGS_group_initial_rebalance_delay_ms) < 0 ||
+      absl::GetFlag(FLAGS_offsets_retention_minutes) <= 0 ||
+      absl::GetFlag(FLAGS_group_lag_max_series) < 0) {
+    std::fprintf(stderr,
+                 "warpd: --group_initial_rebalance_delay_ms and --group_lag_max_series must not "
+                 "be negative, --offsets_retention_minutes must be positive\n");
+    return 2;
+  }
   std::string data_dir = Absolute(absl::GetFlag(FLAGS_data_dir));
   config.bucket_url = absl::GetFlag(FLAGS_bucket);
   if (config.bucket_url.empty()) config.bucket_url = absl::StrCat("file://", data_dir, "/bucket");
@@ -131,6 +151,10 @@ int main(int argc, char** argv) {
   config.flush_bytes = absl::GetFlag(FLAGS_flush_bytes);
   config.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   config.default_partitions = absl::GetFlag(FLAGS_default_partitions);
+  config.group_initial_rebalance_delay =
+      absl::Milliseconds(absl::GetFlag(FLAGS_group_initial_rebalance_delay_ms));
+  config.offsets_retention = absl::Minutes(absl::GetFlag(FLAGS_offsets_retention_minutes));
+  config.group_lag_max_series = static_cast<size_t>(absl::GetFlag(FLAGS_group_lag_max_series));
 
   auto agent = warp::server::Agent::Open(config);
   if (!agent.ok()) {

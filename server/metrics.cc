@@ -55,6 +55,11 @@ void Metrics::computed_counter(const std::string& name, std::function<double()> 
   computed_counters_[name] = std::move(value);
 }
 
+void Metrics::collector(const std::string& name, std::function<std::string()> render) {
+  absl::MutexLock lock(&mu_);
+  collectors_[name] = std::move(render);
+}
+
 std::string Metrics::Render() const {
   absl::MutexLock lock(&mu_);
   std::string out;
@@ -77,6 +82,7 @@ std::string Metrics::Render() const {
     last = key.first;
     out += h->Render(key.first, key.second);
   }
+  for (const auto& [name, render] : collectors_) out += render();
   return out;
 }
 

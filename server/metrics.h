@@ -40,6 +40,9 @@ class Metrics {
   // A gauge, or a counter kept elsewhere, computed when rendered.
   void gauge(const std::string& name, std::function<double()> value);
   void computed_counter(const std::string& name, std::function<double()> value);
+  // Metrics with labels computed when rendered: `render` returns complete
+  // exposition lines (with their # TYPE lines). Registered under `name`.
+  void collector(const std::string& name, std::function<std::string()> render);
 
   std::string Render() const;
 
@@ -51,6 +54,7 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::function<double()>> gauges_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::function<double()>> computed_counters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::function<std::string()>> collectors_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace warp::server

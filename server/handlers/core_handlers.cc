@@ -1,4 +1,5 @@
-// ApiVersions, Metadata, Produce, Fetch, ListOffsets and InitProducerId.
+// ApiVersions, Metadata, Produce, Fetch, ListOffsets and InitProducerId
+// (FindCoordinator and the group APIs are in group_handlers.cc).
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -310,33 +311,6 @@ void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply rep
   reply(Response(std::move(resp)));
 }
 
-// Consumer groups come with issue 7. Until then every coordinator lookup
-// answers COORDINATOR_NOT_AVAILABLE (retriable): clients keep their
-// connection (closing it would also kill their fetches) and simply find no
-// coordinator.
-void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply reply) {
-  auto& req = std::get<FindCoordinatorRequest>(request);
-  constexpr int16_t kCoordinatorNotAvailable = 15;
-  const char* why = "consumer groups are not supported by this warp version yet";
-  FindCoordinatorResponse resp;
-  resp.node_id = -1;
-  resp.port = -1;
-  if (ctx.header.api_version >= 4) {
-    for (const std::string& key : req.coordinator_keys) {
-      FindCoordinatorResponse::Coordinator& c = resp.coordinators.emplace_back();
-      c.key = key;
-      c.node_id = -1;
-      c.port = -1;
-      c.error_code = kCoordinatorNotAvailable;
-      c.error_message = why;
-    }
-  } else {
-    resp.error_code = kCoordinatorNotAvailable;
-    resp.error_message = why;
-  }
-  reply(Response(std::move(resp)));
-}
-
 }  // namespace
 
 void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table) {
@@ -346,7 +320,6 @@ void RegisterCoreHandlers(absl::flat_hash_map<int16_t, Handler>& table) {
   table[FetchRequest::kApiKey] = HandleFetch;
   table[ListOffsetsRequest::kApiKey] = HandleListOffsets;
   table[InitProducerIdRequest::kApiKey] = HandleInitProducerId;
-  table[FindCoordinatorRequest::kApiKey] = HandleFindCoordinator;
 }
 
 }  // namespace warp::server

@@ -61,6 +61,18 @@ void Metrics::collector(const std::string& name, std::function<std::string()> re
 }
 
 std::string Metrics::Render() const {
+  std::string out = RenderLocked();
+  // Collectors run unlocked: they read stores whose wrappers update metrics.
+  std::map<std::string, std::function<std::string()>> collectors;
+  {
+    absl::MutexLock lock(&mu_);
+    collectors = collectors_;
+  }
+  for (const auto& [name, render] : collectors) out += render();
+  return out;
+}
+
+std::string Metrics::RenderLocked() const {
   absl::MutexLock lock(&mu_);
   std::string out;
   std::string last;
@@ -82,7 +94,6 @@ std::string Metrics::Render() const {
     last = key.first;
     out += h->Render(key.first, key.second);
   }
-  for (const auto& [name, render] : collectors_) out += render();
   return out;
 }
 

@@ -47,6 +47,9 @@ class Metrics {
   std::string Render() const;
 
  private:
+  // Everything but the collectors, under the lock.
+  std::string RenderLocked() const;
+
   mutable absl::Mutex mu_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<std::atomic<uint64_t>>>
       counters_ ABSL_GUARDED_BY(mu_);

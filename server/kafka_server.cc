@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -31,7 +32,14 @@ struct Connection {
   uint64_t id = 0;
   int fd = -1;
   absl::Mutex mu;
-  std::string in ABSL_GUARDED_BY(mu);
+  std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
+  // A large frame being received straight into its own buffer (no copy):
+  // it is `large_size` bytes, `large_got` of them have arrived. `large`
+  // starts at no more than 4 MiB and doubles as bytes arrive, so a hostile
+  // length alone never allocates much.
+  std::string large ABSL_GUARDED_BY(mu);
+  size_t large_got ABSL_GUARDED_BY(mu) = 0;
+  size_t large_size ABSL_GUARDED_BY(mu) = 0;
   std::string out ABSL_GUARDED_BY(mu);
   size_t out_sent ABSL_GUARDED_BY(mu) = 0;
   uint64_t next_request ABSL_GUARDED_BY(mu) = 0;
@@ -203,18 +211,83 @@ class Server final : public KafkaServer {
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
   }
 
+  // Moves the complete frames at the start of `conn.in` to `frames`. A frame
+  // too large to stage in `in` is then received into `conn.large` (its
+  // first bytes copied there). Returns false once the connection is closed
+  // (a hostile or broken length).
+  bool SplitFrames(Connection& conn, std::vector<std::pair<uint64_t, std::string>>& frames,
+                   size_t& frame_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    constexpr size_t kStaged = 64 << 10;  // larger frames get their own buffer
+    constexpr size_t kFirstLargeBytes = 4 << 20;
+    size_t at = 0;
+    bool open = true;
+    while (conn.in.size() - at >= 4) {
+      uint32_t size;
+      std::memcpy(&size, conn.in.data() + at, 4);
+      size = ntohl(size);
+      if (size > options_.max_request_bytes || static_cast<int32_t>(size) < 0) {
+        CloseConnLocked(conn);
+        open = false;
+        break;
+      }
+      size_t have = conn.in.size() - at - 4;
+      if (have >= size) {
+        frames.push_back({conn.next_request++, conn.in.substr(at + 4, size)});
+        frame_bytes += size;
+        at += 4 + size;
+        continue;
+      }
+      if (size > kStaged) {
+        conn.large_size = size;
+        conn.large.resize(std::min<size_t>(size, std::max(kFirstLargeBytes, have)));
+        std::memcpy(conn.large.data(), conn.in.data() + at + 4, have);
+        conn.large_got = have;
+        at = conn.in.size();
+      }
+      break;
+    }
+    conn.in.erase(0, at);
+    return open;
+  }
+
   void Read(const std::shared_ptr<Connection>& conn) {
     std::vector<std::pair<uint64_t, std::string>> frames;
     {
       absl::MutexLock lock(&conn->mu);
       if (conn->closed) return;
       char buf[64 << 10];
+      // Most bytes of frames taken from one connection in one pass.
+      constexpr size_t kMaxBytesPerPass = 16 << 20;
+      size_t frame_bytes = 0;
       for (;;) {
-        ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+        ssize_t n;
+        if (conn->large_size > 0) {
+          // The rest of a large frame goes straight into its buffer.
+          if (conn->large_got == conn->large.size()) {
+            conn->large.resize(std::min(conn->large_size, 2 * conn->large.size()));
+          }
+          n = recv(conn->fd, conn->large.data() + conn->large_got,
+                   conn->large.size() - conn->large_got, 0);
+          if (n > 0) {
+            conn->large_got += static_cast<size_t>(n);
+            if (conn->large_got == conn->large_size) {
+              frame_bytes += conn->large_size;
+              frames.push_back({conn->next_request++, std::move(conn->large)});
+              conn->large.clear();
+              conn->large_got = conn->large_size = 0;
+            }
+          }
+        } else {
+          n = recv(conn->fd, buf, sizeof(buf), 0);
+          if (n > 0) {
+            conn->in.append(buf, n);
+            if (!SplitFrames(*conn, frames, frame_bytes)) break;
+          }
+        }
         if (n > 0) {
-          conn->in.append(buf, n);
           conn->last_activity = absl::Now();
-          if (conn->in.size() > 4 * options_.max_request_bytes) break;
+          // Hand over what arrived before reading more (epoll calls again).
+          if (frame_bytes > kMaxBytesPerPass) break;
           continue;
         }
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -224,21 +297,7 @@ class Server final : public KafkaServer {
         if (errno == EINTR) continue;
         break;
       }
-      size_t at = 0;
-      while (!conn->closed && conn->in.size() - at >= 4) {
-        uint32_t size;
-        std::memcpy(&size, conn->in.data() + at, 4);
-        size = ntohl(size);
-        if (size > options_.max_request_bytes || static_cast<int32_t>(size) < 0) {
-          CloseConnLocked(*conn);  // a hostile or broken length
-          break;
-        }
-        if (conn->in.size() - at - 4 < size) break;
-        frames.push_back({conn->next_request++, conn->in.substr(at + 4, size)});
-        at += 4 + size;
-      }
-      conn->in.erase(0, at);
-      conn->partial_since = conn->in.empty() ? absl::InfiniteFuture()
+      conn->partial_since = conn->in.empty() && conn->large_size == 0 ? absl::InfiniteFuture()
                             : conn->partial_since == absl::InfiniteFuture()
                                 ? absl::Now()
                                 : conn->partial_since;

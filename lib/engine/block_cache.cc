@@ -17,12 +17,19 @@ void BlockCache::Touch(Block& block, const BlockKey& key) {
   block.in_lru = true;
 }
 
+void BlockCache::Forget(Block& block) {
+  if (block.data && --block.data->slab->cached_blocks == 0) {
+    cached_bytes_ -= block.data->slab->size;
+  }
+  block.data.reset();
+}
+
 void BlockCache::Store(const std::string& key, uint64_t index,
-                       std::shared_ptr<const std::string> data) {
+                       std::shared_ptr<const BlockData> data) {
   BlockKey block_key{key, index};
   Block& block = blocks_[block_key];
-  if (block.data) cached_bytes_ -= block.data->size();
-  cached_bytes_ += data->size();
+  Forget(block);
+  if (data->slab->cached_blocks++ == 0) cached_bytes_ += data->slab->size;
   block.data = std::move(data);
   block.load.reset();
   Touch(block, block_key);
@@ -36,16 +43,31 @@ void BlockCache::Evict() {
     if (it == blocks_.end()) continue;
     it->second.in_lru = false;
     if (it->second.load) continue;  // being reloaded: keep the slot
-    if (it->second.data) cached_bytes_ -= it->second.data->size();
+    Forget(it->second);
     blocks_.erase(it);
   }
 }
 
-void BlockCache::InsertObject(const std::string& key, absl::string_view data) {
+std::vector<std::shared_ptr<const BlockCache::BlockData>> BlockCache::Cut(
+    std::shared_ptr<const void> owner, absl::string_view bytes) {
+  auto slab = std::make_shared<Slab>();
+  slab->owner = std::move(owner);
+  slab->size = bytes.size();
+  std::vector<std::shared_ptr<const BlockData>> blocks;
+  for (uint64_t at = 0; at < bytes.size(); at += options_.block_size) {
+    blocks.push_back(std::make_shared<const BlockData>(
+        BlockData{slab, bytes.substr(at, options_.block_size)}));
+  }
+  return blocks;
+}
+
+void BlockCache::InsertObject(const std::string& key,
+                              std::shared_ptr<const AlignedBuffer> data) {
+  absl::string_view bytes = data->view();
+  std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(data), bytes);
   absl::MutexLock lock(&mu_);
-  for (uint64_t at = 0, index = 0; at < data.size(); at += options_.block_size, ++index) {
-    Store(key, index,
-          std::make_shared<const std::string>(data.substr(at, options_.block_size)));
+  for (uint64_t index = 0; index < blocks.size(); ++index) {
+    Store(key, index, std::move(blocks[index]));
   }
   Evict();
 }
@@ -61,11 +83,12 @@ void BlockCache::Fetch(const std::string& key, uint64_t first, uint64_t last,
     load->status = bytes.status();
   } else {
     get_bytes_.fetch_add(bytes->size());
-    uint64_t got_blocks = (bytes->size() + bs - 1) / bs;
-    for (uint64_t i = 0; i < got_blocks; ++i) {
-      auto block = std::make_shared<const std::string>(bytes->substr(i * bs, bs));
-      load->blocks[first + i] = block;
-      Store(key, first + i, std::move(block));
+    auto owner = std::make_shared<const std::string>(*std::move(bytes));
+    absl::string_view view = *owner;
+    std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(owner), view);
+    for (uint64_t i = 0; i < blocks.size(); ++i) {
+      load->blocks[first + i] = blocks[i];
+      Store(key, first + i, std::move(blocks[i]));
     }
   }
   // Blocks asked for but not delivered (past the end, or a failed GET) are
@@ -85,12 +108,20 @@ void BlockCache::Fetch(const std::string& key, uint64_t first, uint64_t last,
 
 absl::StatusOr<std::string> BlockCache::Read(const std::string& key, uint64_t offset,
                                              uint64_t length) {
-  if (length == 0) return std::string();
+  std::string out;
+  absl::Status status = ReadInto(key, offset, length, &out);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status BlockCache::ReadInto(const std::string& key, uint64_t offset, uint64_t length,
+                                  std::string* out) {
+  if (length == 0) return absl::OkStatus();
   uint64_t bs = options_.block_size;
   uint64_t first = offset / bs;
   uint64_t last = (offset + length - 1) / bs;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::vector<std::shared_ptr<const std::string>> found(last - first + 1);
+    std::vector<std::shared_ptr<const BlockData>> found(last - first + 1);
     std::vector<std::shared_ptr<Load>> waits;
     std::vector<std::pair<uint64_t, uint64_t>> runs;  // missing [a, b]
     std::shared_ptr<Load> mine = std::make_shared<Load>();
@@ -145,22 +176,24 @@ absl::StatusOr<std::string> BlockCache::Read(const std::string& key, uint64_t of
     bool complete = std::all_of(found.begin(), found.end(),
                                 [](const auto& b) { return b != nullptr; });
     if (!complete) continue;
-    std::string out;
-    out.reserve(length);
+    const size_t start = out->size();
+    out->reserve(start + length);
     for (uint64_t i = first; i <= last; ++i) {
-      const std::string& block = *found[i - first];
+      absl::string_view block = found[i - first]->bytes;
       uint64_t block_start = i * bs;
       uint64_t from = std::max(offset, block_start) - block_start;
       uint64_t to = std::min(offset + length, block_start + block.size()) - block_start;
       if (from > block.size() || to < from) {
+        out->resize(start);
         return absl::OutOfRangeError(absl::StrCat("range past the end of object ", key));
       }
-      out.append(block, from, to - from);
+      out->append(block.data() + from, to - from);
     }
-    if (out.size() != length) {
+    if (out->size() - start != length) {
+      out->resize(start);
       return absl::OutOfRangeError(absl::StrCat("range past the end of object ", key));
     }
-    return out;
+    return absl::OkStatus();
   }
   return absl::UnavailableError("block cache could not hold the blocks of a read");
 }

@@ -5,6 +5,10 @@
 //   loaded with one ranged GET (adjacent ranges coalesced).
 // - Objects this process just wrote are inserted whole, so readers tailing
 //   them cost no GET at all.
+// - No copies: a block is a view into the buffer a GET returned (or the
+//   object the producer wrote), shared by every block cut from it. The
+//   capacity counts each such buffer once, whole, while any of its blocks is
+//   cached.
 //
 // Thread-safe.
 #ifndef WARP_LIB_ENGINE_BLOCK_CACHE_H_
@@ -21,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "lib/base/aligned_buffer.h"
 #include "warp/object_store.h"
 
 namespace warp::engine {
@@ -52,22 +57,38 @@ class BlockCache {
   // Returns bytes [offset, offset + length) of object `key`.
   absl::StatusOr<std::string> Read(const std::string& key, uint64_t offset,
                                    uint64_t length);
+  // The same, appended to `*out` (one copy, from the cached blocks). On an
+  // error `*out` is as it was.
+  absl::Status ReadInto(const std::string& key, uint64_t offset, uint64_t length,
+                        std::string* out);
 
-  // Caches all of object `key`, which this process just wrote.
-  void InsertObject(const std::string& key, absl::string_view data);
+  // Caches all of object `key`, which this process just wrote, sharing
+  // `data` (no copy).
+  void InsertObject(const std::string& key, std::shared_ptr<const AlignedBuffer> data);
 
   BlockCacheStats stats() const;
 
  private:
+  // A buffer blocks are cut from, counted once while any block uses it.
+  struct Slab {
+    std::shared_ptr<const void> owner;  // keeps the bytes alive
+    uint64_t size = 0;
+    int cached_blocks = 0;  // guarded by mu_
+  };
+  // A block's bytes: a view into a slab.
+  struct BlockData {
+    std::shared_ptr<Slab> slab;
+    absl::string_view bytes;
+  };
   struct Load {
     absl::Notification done;
     absl::Status status;
     // What the load got, so its readers need not find it in the cache
     // (eviction may have dropped it already).
-    absl::flat_hash_map<uint64_t, std::shared_ptr<const std::string>> blocks;
+    absl::flat_hash_map<uint64_t, std::shared_ptr<const BlockData>> blocks;
   };
   struct Block {
-    std::shared_ptr<const std::string> data;  // null while loading
+    std::shared_ptr<const BlockData> data;  // null while loading
     std::shared_ptr<Load> load;               // set while loading
     std::list<std::pair<std::string, uint64_t>>::iterator lru;
     bool in_lru = false;
@@ -75,7 +96,11 @@ class BlockCache {
   using BlockKey = std::pair<std::string, uint64_t>;
 
   void Store(const std::string& key, uint64_t index,
-             std::shared_ptr<const std::string> data) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+             std::shared_ptr<const BlockData> data) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cuts `bytes` (owned by `owner`), the start of block `first`, into blocks.
+  std::vector<std::shared_ptr<const BlockData>> Cut(std::shared_ptr<const void> owner,
+                                                    absl::string_view bytes);
+  void Forget(Block& block) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch(Block& block, const BlockKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Evict() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // GETs blocks [first, last] of `key` (cut at the object's end) and stores

@@ -317,7 +317,9 @@ TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {
   ASSERT_TRUE(memory->Put("o", object).ok());
   engine::BlockCacheOptions options;
   options.block_size = 1 << 20;
-  options.capacity_bytes = 4 << 20;
+  // Blocks share the buffer of their GET, counted whole: the first GET (five
+  // blocks) must fit.
+  options.capacity_bytes = 6 << 20;
   options.read_ahead_blocks = 1;
   engine::BlockCache cache(counting.get(), options);
   // A read spanning three blocks: one GET (plus read-ahead in the same GET).
@@ -350,12 +352,46 @@ TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {
   EXPECT_FALSE(cache.Read("o", object.size() - 10, 100).ok());
 }
 
+TEST(BlockCacheTest, WrittenObjectsAreSharedAndCountedOnce) {
+  auto memory = NewMemoryObjectStore();
+  auto counting = NewFaultInjectingObjectStore(memory.get(), FaultOptions{});
+  engine::BlockCacheOptions options;
+  options.block_size = 1 << 20;
+  options.capacity_bytes = 8 << 20;
+  engine::BlockCache cache(counting.get(), options);
+  std::vector<std::string> objects;
+  for (int i = 0; i < 10; ++i) {
+    auto buffer = std::make_shared<AlignedBuffer>((3 << 20) + 17);
+    for (size_t j = 0; j < buffer->size(); ++j) buffer->data()[j] = static_cast<char>(i + j * 7);
+    objects.emplace_back(buffer->view());
+    std::string key = absl::StrCat("w", i);
+    ASSERT_TRUE(memory->Put(key, buffer->view()).ok());
+    cache.InsertObject(key, std::move(buffer));
+    // Four blocks of one 3 MiB buffer count 3 MiB, not more.
+    EXPECT_LE(cache.stats().cached_bytes, options.capacity_bytes);
+  }
+  EXPECT_EQ(cache.stats().cached_bytes, 2 * objects[0].size());
+  // The newest two are served from memory, byte for byte, across blocks.
+  for (int i = 8; i < 10; ++i) {
+    auto got = cache.Read(absl::StrCat("w", i), (1 << 20) - 5, (2 << 20) + 10);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, objects[i].substr((1 << 20) - 5, (2 << 20) + 10));
+  }
+  EXPECT_EQ(counting->calls(), 0u);
+  // ReadInto appends, and leaves the output alone on an error.
+  std::string out = "prefix";
+  ASSERT_TRUE(cache.ReadInto("w9", 0, 4, &out).ok());
+  EXPECT_EQ(out, "prefix" + objects[9].substr(0, 4));
+  EXPECT_FALSE(cache.ReadInto("w9", objects[9].size() - 2, 10, &out).ok());
+  EXPECT_EQ(out, "prefix" + objects[9].substr(0, 4));
+}
+
 TEST(ObjectFormatTest, RoundTripsAndDetectsCorruption) {
   engine::ObjectBuilder builder;
   builder.Add("b", 1, "batch-b1", 1, 10);
   builder.Add("a", 0, "batch-a0-first", 2, 20);
   builder.Add("b", 1, "batch-b1-second", 3, 5);
-  std::string object = builder.Finish();
+  std::string object(builder.Finish().view());
   auto index = engine::ParseObject(object);
   ASSERT_TRUE(index.ok()) << index.status();
   ASSERT_EQ(index->size(), 2u);

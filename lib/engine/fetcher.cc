@@ -63,21 +63,22 @@ class FetcherImpl final : public Fetcher {
           !(must_return_one && out->records.empty())) {
         break;
       }
-      ASSIGN_OR_RETURN(std::string bytes,
-                       options_.cache->Read(b.object_key, b.byte_offset, b.byte_length));
+      const size_t at = out->records.size();
+      RETURN_IF_ERROR(options_.cache->ReadInto(b.object_key, b.byte_offset, b.byte_length,
+                                               &out->records));
+      absl::Span<char> bytes(out->records.data() + at, b.byte_length);
       // An ingest entry is exactly one batch as the client sent it (base
       // offset 0): give it its offset. Compacted runs carry real offsets.
-      absl::StatusOr<kafka::RecordBatchHeader> header =
-          kafka::ParseRecordBatchHeader(bytes, kafka::CrcCheck::kSkip);
+      absl::StatusOr<kafka::RecordBatchHeader> header = kafka::ParseRecordBatchHeader(
+          absl::string_view(bytes.data(), bytes.size()), kafka::CrcCheck::kSkip);
       if (header.ok() && header->size_bytes() == bytes.size()) {
-        RETURN_IF_ERROR(kafka::SetBaseOffsetAndLeaderEpoch(
-            absl::Span<char>(bytes.data(), bytes.size()), b.base_offset, 0));
+        RETURN_IF_ERROR(kafka::SetBaseOffsetAndLeaderEpoch(bytes, b.base_offset, 0));
       } else if (!header.ok() && bytes.size() < 61) {
+        out->records.resize(at);
         return absl::DataLossError(absl::StrCat("object ", b.object_key,
                                                 " holds no record batch at ",
                                                 b.byte_offset));
       }
-      out->records += bytes;
     }
     return true;
   }

@@ -26,7 +26,7 @@ void ObjectBuilder::Add(absl::string_view topic, int32_t partition,
   bytes_ += batch.size();
 }
 
-std::string ObjectBuilder::Finish() {
+AlignedBuffer ObjectBuilder::Finish() {
   // Group by partition, keeping each partition's batches in the order added.
   std::vector<size_t> order(pending_.size());
   std::iota(order.begin(), order.end(), 0);
@@ -35,15 +35,10 @@ std::string ObjectBuilder::Finish() {
     const Pending& y = pending_[b];
     return x.topic != y.topic ? x.topic < y.topic : x.partition < y.partition;
   });
-  std::string out;
-  out.reserve(kObjectHeaderSize + bytes_ + 64 * pending_.size() + kObjectTrailerSize);
-  out.append(kObjectMagic, 8);
-  BinaryWriter w(&out);
-  w.Fixed<uint16_t>(kObjectVersion);
-  w.Fixed<uint16_t>(0);
-  w.Fixed<uint32_t>(0);
+  // The layout first: placements and the index.
   placements_.assign(pending_.size(), 0);
   std::vector<ObjectIndexEntry> index;
+  uint64_t at = kObjectHeaderSize;
   for (size_t i : order) {
     const Pending& p = pending_[i];
     if (index.empty() || index.back().topic != p.topic ||
@@ -51,12 +46,12 @@ std::string ObjectBuilder::Finish() {
       ObjectIndexEntry entry;
       entry.topic = p.topic;
       entry.partition = p.partition;
-      entry.byte_offset = out.size();
+      entry.byte_offset = at;
       index.push_back(entry);
     }
     ObjectIndexEntry& entry = index.back();
-    placements_[i] = out.size();
-    out.append(p.batch.data(), p.batch.size());
+    placements_[i] = at;
+    at += p.batch.size();
     entry.byte_length += p.batch.size();
     entry.batch_count += 1;
     entry.record_count += p.record_count;
@@ -65,13 +60,13 @@ std::string ObjectBuilder::Finish() {
                               : std::min(entry.min_timestamp, p.max_timestamp);
     entry.max_timestamp = std::max(entry.max_timestamp, p.max_timestamp);
   }
-  uint32_t data_crc = kafka::Crc32c(
-      absl::string_view(out).substr(kObjectHeaderSize, out.size() - kObjectHeaderSize));
-  uint64_t index_offset = out.size();
+  const uint64_t index_offset = at;
+  std::string tail;  // index, then trailer
+  BinaryWriter w(&tail);
   w.Fixed<uint32_t>(static_cast<uint32_t>(index.size()));
   for (const ObjectIndexEntry& e : index) {
     w.Fixed<uint16_t>(static_cast<uint16_t>(e.topic.size()));
-    out.append(e.topic);
+    tail.append(e.topic);
     w.Fixed<int32_t>(e.partition);
     w.Fixed<uint64_t>(e.byte_offset);
     w.Fixed<uint32_t>(e.byte_length);
@@ -80,15 +75,30 @@ std::string ObjectBuilder::Finish() {
     w.Fixed<int64_t>(e.min_timestamp);
     w.Fixed<int64_t>(e.max_timestamp);
   }
-  uint32_t index_length = static_cast<uint32_t>(out.size() - index_offset);
-  uint32_t index_crc =
-      kafka::Crc32c(absl::string_view(out).substr(index_offset, index_length));
+  const uint32_t index_length = static_cast<uint32_t>(tail.size());
+  const uint32_t index_crc = kafka::Crc32c(tail);
+
+  // Then the bytes, copied once into a page-aligned buffer (direct I/O).
+  AlignedBuffer out(index_offset + index_length + kObjectTrailerSize);
+  std::string header;
+  header.append(kObjectMagic, 8);
+  BinaryWriter h(&header);
+  h.Fixed<uint16_t>(kObjectVersion);
+  h.Fixed<uint16_t>(0);
+  h.Fixed<uint32_t>(0);
+  std::memcpy(out.data(), header.data(), kObjectHeaderSize);
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    std::memcpy(out.data() + placements_[i], pending_[i].batch.data(), pending_[i].batch.size());
+  }
+  const uint32_t data_crc = kafka::Crc32c(
+      absl::string_view(out.data() + kObjectHeaderSize, index_offset - kObjectHeaderSize));
   w.Fixed<uint64_t>(index_offset);
   w.Fixed<uint32_t>(index_length);
   w.Fixed<uint32_t>(index_crc);
   w.Fixed<uint32_t>(data_crc);
   w.Fixed<uint32_t>(0);
-  out.append(kObjectEndMagic, 8);
+  tail.append(kObjectEndMagic, 8);
+  std::memcpy(out.data() + index_offset, tail.data(), tail.size());
   return out;
 }
 

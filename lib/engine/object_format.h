@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lib/base/aligned_buffer.h"
 
 namespace warp::engine {
 
@@ -55,9 +56,10 @@ class ObjectBuilder {
   void Add(absl::string_view topic, int32_t partition, absl::string_view batch,
            int32_t record_count, int64_t max_timestamp);
 
-  // Lays out the object. After it, placements()[i] is the byte offset of the
-  // i-th added batch.
-  std::string Finish();
+  // Lays out the object in a page-aligned buffer (so the local store can
+  // write it with direct I/O). After it, placements()[i] is the byte offset
+  // of the i-th added batch.
+  AlignedBuffer Finish();
   const std::vector<uint64_t>& placements() const { return placements_; }
   size_t pending_bytes() const { return bytes_; }
 

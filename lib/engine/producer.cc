@@ -231,16 +231,17 @@ class ProducerImpl final : public Producer {
         }
       }
     }
-    std::string object = builder.Finish();
+    auto object = std::make_shared<const AlignedBuffer>(builder.Finish());
     for (size_t i = 0; i < commit.batches.size(); ++i) {
       commit.batches[i].byte_offset = builder.placements()[i];
     }
     commit.object_key = engine::MakeObjectKey(options_.cluster, now, options_.agent_id,
                                               flush->sequence);
-    commit.object_size = object.size();
+    commit.object_size = object->size();
     absl::Status put;
     for (int attempt = 0; attempt < std::max(1, options_.put_attempts); ++attempt) {
-      put = options_.store->Put(commit.object_key, object, PutOptions{.if_not_exists = true});
+      put = options_.store->Put(commit.object_key, object->view(),
+                                PutOptions{.if_not_exists = true});
       if (put.ok() || (attempt > 0 && absl::IsAlreadyExists(put))) {
         put = absl::OkStatus();
         break;
@@ -248,7 +249,7 @@ class ProducerImpl final : public Producer {
       if (!absl::IsUnavailable(put) && !absl::IsDeadlineExceeded(put)) break;
     }
     if (put.ok() && options_.cache != nullptr) {
-      options_.cache->InsertObject(commit.object_key, object);
+      options_.cache->InsertObject(commit.object_key, std::move(object));
     }
     // Commits go in flush order: a later flush never becomes visible first.
     {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "lib/base/status_macros.h"
+#include "lib/storage/direct_write.h"
 #include "lib/storage/range.h"
 
 namespace warp {
@@ -87,6 +88,11 @@ class ScopedFd {
     if (fd_ >= 0) close(fd_);
   }
   int get() const { return fd_; }
+  // Adopts `fd`, closing the descriptor held before.
+  void reset(int fd) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
 
  private:
   int fd_;
@@ -270,9 +276,19 @@ class LocalObjectStore final : public ObjectStore {
   }
 
   absl::Status WriteTemp(const std::string& temp, absl::string_view data) {
-    ScopedFd fd(open(temp.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                     0644));
+    bool direct = options_.sync && options_.direct_io_min_bytes > 0 &&
+                  data.size() >= options_.direct_io_min_bytes &&
+                  !direct_io_refused_.load(std::memory_order_relaxed);
+    ScopedFd fd(direct ? storage::OpenForDirectWrite(temp.c_str(), 0644) : -1);
+    if (direct && fd.get() < 0 && errno == EINVAL) {
+      // The file system refuses O_DIRECT (the file may exist by now).
+      direct_io_refused_.store(true, std::memory_order_relaxed);
+      unlink(temp.c_str());
+      direct = false;
+    }
+    if (!direct) {
+      fd.reset(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+    }
     if (fd.get() < 0) {
       // A name collision or a vanished temporary folder is this store's
       // fault, never the caller's "already exists" or "not found".
@@ -282,7 +298,14 @@ class LocalObjectStore final : public ObjectStore {
       }
       return ErrnoStatus(errno, "create", temp);
     }
-    size_t done = 0;
+    if (direct) {
+      absl::Status status = storage::WriteAllDirect(fd.get(), data, temp);
+      if (!status.ok()) {
+        unlink(temp.c_str());
+        return status;
+      }
+    }
+    size_t done = direct ? data.size() : 0;
     while (done < data.size()) {
       ssize_t n = write(fd.get(), data.data() + done, data.size() - done);
       if (n < 0) {
@@ -398,6 +421,8 @@ class LocalObjectStore final : public ObjectStore {
 
   const std::string root_;
   const LocalObjectStoreOptions options_;
+  // Set once the file system refused O_DIRECT: later Puts skip trying.
+  std::atomic<bool> direct_io_refused_{false};
 };
 
 }  // namespace

@@ -1,0 +1,157 @@
+// The Kafka TCP front end with an echo handler: framing of small, pipelined
+// and large frames (sent whole or a few bytes at a time), response order, and
+// hostile lengths.
+#include "server/kafka_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace warp::server {
+namespace {
+
+std::string Frame(const std::string& payload) {
+  uint32_t size = htonl(static_cast<uint32_t>(payload.size()));
+  return std::string(reinterpret_cast<const char*>(&size), 4) + payload;
+}
+
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~Client() { close(fd_); }
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += n;
+    }
+    return true;
+  }
+  // The next response payload, or nullopt when the connection closed.
+  std::optional<std::string> Receive() {
+    std::string header = ReadExactly(4);
+    if (header.size() != 4) return std::nullopt;
+    uint32_t size;
+    std::memcpy(&size, header.data(), 4);
+    std::string payload = ReadExactly(ntohl(size));
+    if (payload.size() != ntohl(size)) return std::nullopt;
+    return payload;
+  }
+
+ private:
+  std::string ReadExactly(size_t n) {
+    std::string out(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      ssize_t r = recv(fd_, out.data() + got, n - got, 0);
+      if (r <= 0) break;
+      got += r;
+    }
+    out.resize(got);
+    return out;
+  }
+  int fd_;
+  bool connected_ = false;
+};
+
+// Answers each frame with "<payload size>:<first 8 bytes>", after a random
+// delay on another thread, so responses complete out of order.
+std::unique_ptr<KafkaServer> StartEcho(KafkaServerOptions options = {}) {
+  options.port = 0;
+  auto server = KafkaServer::Start(options, [](uint64_t, std::string payload, Respond respond) {
+    std::thread([payload = std::move(payload), respond = std::move(respond)]() mutable {
+      thread_local std::mt19937 rng(std::random_device{}());
+      absl::SleepFor(absl::Microseconds(rng() % 2000));
+      std::string answer = Frame(std::to_string(payload.size()) + ":" + payload.substr(0, 8));
+      respond(std::optional<std::string>(std::move(answer)));
+    }).detach();
+  });
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+std::string Payload(size_t size, char seed) {
+  std::string s(size, '\0');
+  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>(seed + i * 13);
+  return s;
+}
+
+TEST(KafkaServerTest, PipelinedFramesOfEverySizeAnswerInOrder) {
+  auto server = StartEcho();
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  ASSERT_TRUE(client.connected());
+  std::vector<size_t> sizes = {1, 10, 65535, 65536, 65537, 1 << 20, (4 << 20) + 3,
+                               (9 << 20) + 1, 7, 300000};
+  std::string all;
+  for (size_t i = 0; i < sizes.size(); ++i) all += Frame(Payload(sizes[i], 'a' + i));
+  ASSERT_TRUE(client.Send(all));
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    auto got = client.Receive();
+    ASSERT_TRUE(got.has_value()) << i;
+    EXPECT_EQ(*got, std::to_string(sizes[i]) + ":" + Payload(sizes[i], 'a' + i).substr(0, 8));
+  }
+}
+
+TEST(KafkaServerTest, LargeFramesTrickledInPiecesArriveWhole) {
+  auto server = StartEcho();
+  ASSERT_NE(server, nullptr);
+  Client client(server->port());
+  ASSERT_TRUE(client.connected());
+  std::string payload = Payload((6 << 20) + 5, 'x');
+  std::string bytes = Frame(payload) + Frame("tail");
+  std::mt19937 rng(7);
+  for (size_t at = 0; at < bytes.size();) {
+    size_t n = std::min<size_t>(bytes.size() - at, 1 + rng() % (300 << 10));
+    ASSERT_TRUE(client.Send(bytes.substr(at, n)));
+    at += n;
+  }
+  EXPECT_EQ(client.Receive(), std::to_string(payload.size()) + ":" + payload.substr(0, 8));
+  EXPECT_EQ(client.Receive(), "4:tail");
+}
+
+TEST(KafkaServerTest, HostileLengthsCloseOnlyTheirConnection) {
+  KafkaServerOptions options;
+  options.max_request_bytes = 8 << 20;
+  auto server = StartEcho(options);
+  ASSERT_NE(server, nullptr);
+  Client good(server->port());
+  // Over the maximum, and negative.
+  for (uint32_t length : {uint32_t{(8 << 20) + 1}, uint32_t{0x80000000}, uint32_t{0xFFFFFFFF}}) {
+    Client bad(server->port());
+    uint32_t be = htonl(length);
+    ASSERT_TRUE(bad.Send(std::string(reinterpret_cast<const char*>(&be), 4) + "xyz"));
+    EXPECT_EQ(bad.Receive(), std::nullopt);
+  }
+  // A length announcing a large frame that never comes holds the connection
+  // open (until the request timeout) without answering; others are served.
+  Client slow(server->port());
+  uint32_t be = htonl(8 << 20);
+  ASSERT_TRUE(slow.Send(std::string(reinterpret_cast<const char*>(&be), 4) + "abc"));
+  ASSERT_TRUE(good.Send(Frame("hello")));
+  EXPECT_EQ(good.Receive(), "5:hello");
+}
+
+}  // namespace
+}  // namespace warp::server

@@ -122,12 +122,15 @@ class Server final : public KafkaServer {
     StopAccepting();
     uint64_t one = 1;
     (void)!write(wake_fd_, &one, sizeof(one));
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
     {
       absl::MutexLock lock(&reaper_mu_);
       reaper_stop_ = true;
     }
-    reaper_.join();
+    // Not started when Start failed (e.g. the port is taken).
+    if (reaper_.joinable()) reaper_.join();
     absl::MutexLock lock(&mu_);
     for (auto& [id, conn] : connections_) CloseLocked(conn);
     connections_.clear();

@@ -153,5 +153,16 @@ TEST(KafkaServerTest, HostileLengthsCloseOnlyTheirConnection) {
   EXPECT_EQ(good.Receive(), "5:hello");
 }
 
+TEST(KafkaServerTest, APortInUseIsAClearError) {
+  auto first = StartEcho();
+  ASSERT_NE(first, nullptr);
+  KafkaServerOptions options;
+  options.port = first->port();
+  auto second = KafkaServer::Start(options, [](uint64_t, std::string, Respond) {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find(std::to_string(first->port())), std::string::npos)
+      << second.status();
+}
+
 }  // namespace
 }  // namespace warp::server

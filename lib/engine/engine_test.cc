@@ -391,7 +391,13 @@ TEST(ObjectFormatTest, RoundTripsAndDetectsCorruption) {
   builder.Add("b", 1, "batch-b1", 1, 10);
   builder.Add("a", 0, "batch-a0-first", 2, 20);
   builder.Add("b", 1, "batch-b1-second", 3, 5);
-  std::string object(builder.Finish().view());
+  const size_t bound = builder.object_size_bound();
+  AlignedBuffer reused(10, 1 << 16);
+  const char* address = reused.data();
+  AlignedBuffer finished = builder.Finish(std::move(reused));
+  EXPECT_EQ(finished.data(), address);  // laid out in the buffer given
+  EXPECT_LE(finished.size(), bound);
+  std::string object(finished.view());
   auto index = engine::ParseObject(object);
   ASSERT_TRUE(index.ok()) << index.status();
   ASSERT_EQ(index->size(), 2u);

@@ -26,7 +26,15 @@ void ObjectBuilder::Add(absl::string_view topic, int32_t partition,
   bytes_ += batch.size();
 }
 
-AlignedBuffer ObjectBuilder::Finish() {
+size_t ObjectBuilder::object_size_bound() const {
+  // Header, data, index (a count, then at most one entry per batch: a fixed
+  // part and the topic name), trailer.
+  size_t size = kObjectHeaderSize + bytes_ + 4 + kObjectTrailerSize;
+  for (const Pending& p : pending_) size += kIndexEntryFixedSize + p.topic.size();
+  return size;
+}
+
+AlignedBuffer ObjectBuilder::Finish(AlignedBuffer buffer) {
   // Group by partition, keeping each partition's batches in the order added.
   std::vector<size_t> order(pending_.size());
   std::iota(order.begin(), order.end(), 0);
@@ -79,7 +87,8 @@ AlignedBuffer ObjectBuilder::Finish() {
   const uint32_t index_crc = kafka::Crc32c(tail);
 
   // Then the bytes, copied once into a page-aligned buffer (direct I/O).
-  AlignedBuffer out(index_offset + index_length + kObjectTrailerSize);
+  AlignedBuffer out = std::move(buffer);
+  out.Resize(index_offset + index_length + kObjectTrailerSize);
   std::string header;
   header.append(kObjectMagic, 8);
   BinaryWriter h(&header);
@@ -87,11 +96,13 @@ AlignedBuffer ObjectBuilder::Finish() {
   h.Fixed<uint16_t>(0);
   h.Fixed<uint32_t>(0);
   std::memcpy(out.data(), header.data(), kObjectHeaderSize);
-  for (size_t i = 0; i < pending_.size(); ++i) {
-    std::memcpy(out.data() + placements_[i], pending_[i].batch.data(), pending_[i].batch.size());
+  // In layout order, each batch checksummed while it is still in cache.
+  uint32_t data_crc = 0;
+  for (size_t i : order) {
+    char* at = out.data() + placements_[i];
+    std::memcpy(at, pending_[i].batch.data(), pending_[i].batch.size());
+    data_crc = kafka::Crc32cExtend(data_crc, at, pending_[i].batch.size());
   }
-  const uint32_t data_crc = kafka::Crc32c(
-      absl::string_view(out.data() + kObjectHeaderSize, index_offset - kObjectHeaderSize));
   w.Fixed<uint64_t>(index_offset);
   w.Fixed<uint32_t>(index_length);
   w.Fixed<uint32_t>(index_crc);

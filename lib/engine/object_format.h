@@ -34,6 +34,8 @@ inline constexpr char kObjectEndMagic[8] = {'W', 'A', 'R', 'P', 'E', 'N', 'D', 0
 inline constexpr uint16_t kObjectVersion = 1;
 inline constexpr size_t kObjectHeaderSize = 16;
 inline constexpr size_t kObjectTrailerSize = 32;
+// An index entry without its topic name (see docs/object-format.md).
+inline constexpr size_t kIndexEntryFixedSize = 2 + 4 + 8 + 4 + 4 + 8 + 8 + 8;
 
 // One partition's run of batches in an object.
 struct ObjectIndexEntry {
@@ -56,10 +58,13 @@ class ObjectBuilder {
   void Add(absl::string_view topic, int32_t partition, absl::string_view batch,
            int32_t record_count, int64_t max_timestamp);
 
+  // At least the size of the object Finish will lay out.
+  size_t object_size_bound() const;
+
   // Lays out the object in a page-aligned buffer (so the local store can
-  // write it with direct I/O). After it, placements()[i] is the byte offset
-  // of the i-th added batch.
-  AlignedBuffer Finish();
+  // write it with direct I/O): `buffer`, resized, when given (reuse).
+  // After it, placements()[i] is the byte offset of the i-th added batch.
+  AlignedBuffer Finish(AlignedBuffer buffer = {});
   const std::vector<uint64_t>& placements() const { return placements_; }
   size_t pending_bytes() const { return bytes_; }
 

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "lib/base/status_macros.h"
+#include "lib/base/buffer_pool.h"
 #include "lib/engine/block_cache.h"
 #include "lib/engine/object_format.h"
 #include "lib/metadata/topic_config.h"
@@ -37,7 +38,11 @@ struct PendingFlush {
 class ProducerImpl final : public Producer {
  public:
   explicit ProducerImpl(const ProducerOptions& options)
-      : options_(options), clock_(options.clock ? options.clock : Clock::Real()) {
+      : options_(options),
+        clock_(options.clock ? options.clock : Clock::Real()),
+        // Object buffers come back when the cache drops them (or at once
+        // without a cache): keep enough for the flushes in flight.
+        buffers_(BufferPool::Create(std::max(1, options.max_inflight_flushes) + 1)) {
     timer_ = std::thread([this] { TimerLoop(); });
     for (int i = 0; i < std::max(1, options_.max_inflight_flushes); ++i) {
       workers_.emplace_back([this] { WorkerLoop(); });
@@ -231,7 +236,8 @@ class ProducerImpl final : public Producer {
         }
       }
     }
-    auto object = std::make_shared<const AlignedBuffer>(builder.Finish());
+    std::shared_ptr<const AlignedBuffer> object =
+        buffers_->Share(builder.Finish(buffers_->Take(builder.object_size_bound())));
     for (size_t i = 0; i < commit.batches.size(); ++i) {
       commit.batches[i].byte_offset = builder.placements()[i];
     }
@@ -305,6 +311,7 @@ class ProducerImpl final : public Producer {
 
   const ProducerOptions options_;
   Clock* const clock_;
+  const std::shared_ptr<BufferPool> buffers_;
   std::thread timer_;
   std::vector<std::thread> workers_;
 

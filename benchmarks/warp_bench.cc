@@ -53,6 +53,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "benchmarks/rdkafka_client.h"
 
 ABSL_FLAG(std::string, workload, "produce", "produce, consume or e2e.");
 ABSL_FLAG(std::string, bootstrap, "127.0.0.1:9092",
@@ -83,49 +84,6 @@ ABSL_FLAG(int, mock_brokers, 1, "Brokers of the mock cluster.");
 
 namespace warp::bench {
 namespace {
-
-int64_t NowMicros() { return absl::GetCurrentTimeNanos() / 1000; }
-
-// Latency histogram in microseconds with 512 sub-buckets per power of two
-// (values within 0.2%). Not thread-safe: one per thread, merged at the end.
-class LatencyHistogram {
- public:
-  void Record(int64_t micros) {
-    ++counts_[Index(static_cast<uint64_t>(std::max<int64_t>(micros, 0)))];
-    ++count_;
-  }
-  void Merge(const LatencyHistogram& other) {
-    for (size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
-    count_ += other.count_;
-  }
-  uint64_t count() const { return count_; }
-  // The q-quantile (0 < q <= 1) in milliseconds; 0 when empty.
-  double PercentileMs(double q) const {
-    if (count_ == 0) return 0;
-    uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(q * count_));
-    uint64_t seen = 0;
-    for (size_t i = 0; i < counts_.size(); ++i) {
-      seen += counts_[i];
-      if (seen >= rank) return LowerBound(i) / 1000.0;
-    }
-    return 0;
-  }
-
- private:
-  static constexpr int kSubBits = 9;
-  static size_t Index(uint64_t v) {
-    int shift = std::max<int>(0, std::bit_width(v) - (kSubBits + 1));
-    return (static_cast<size_t>(shift) << kSubBits) + (v >> shift);
-  }
-  static double LowerBound(size_t index) {
-    int shift = index < (2u << kSubBits) ? 0 : (index >> kSubBits) - 1;
-    return static_cast<double>(
-        (index - (static_cast<size_t>(shift) << kSubBits)) << shift);
-  }
-
-  std::vector<uint64_t> counts_ = std::vector<uint64_t>(64 << kSubBits);
-  uint64_t count_ = 0;
-};
 
 // One row of the results: a phase (produce, consume, e2e) of one target.
 struct ObjectStoreRates {
@@ -221,84 +179,6 @@ class ObjectStoreRateMeter {
   std::optional<ObjectStoreCounts> start_;
   absl::Time start_time_;
 };
-
-// librdkafka handles
-
-struct KafkaDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-  void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
-};
-using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
-using TopicPtr = std::unique_ptr<rd_kafka_topic_t, KafkaDeleter>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, KafkaDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, KafkaDeleter>;
-
-using Settings = std::vector<std::pair<std::string, std::string>>;
-
-// A client of `type` with `settings`; `opaque` is passed to callbacks and
-// `dr_msg_cb` set as the delivery report callback when given.
-absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type,
-                                   const Settings& settings,
-                                   void* opaque = nullptr,
-                                   void (*dr_msg_cb)(rd_kafka_t*,
-                                                     const rd_kafka_message_t*,
-                                                     void*) = nullptr) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [name, value] : settings) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr,
-                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, "=", value, ": ", errstr));
-    }
-  }
-  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
-  if (dr_msg_cb != nullptr) rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(absl::StrCat("rd_kafka_new: ", errstr));
-  }
-  return KafkaPtr(rk);
-}
-
-// Creates `topic` with `partitions` unless it exists.
-absl::Status EnsureTopic(const std::string& bootstrap, const std::string& topic,
-                         int partitions) {
-  absl::StatusOr<KafkaPtr> admin =
-      NewClient(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap}});
-  if (!admin.ok()) return admin.status();
-  char errstr[512];
-  rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(
-      topic.c_str(), partitions, -1, errstr, sizeof(errstr));
-  if (new_topic == nullptr) return absl::InvalidArgumentError(errstr);
-  QueuePtr queue(rd_kafka_queue_new(admin->get()));
-  rd_kafka_CreateTopics(admin->get(), &new_topic, 1, nullptr, queue.get());
-  rd_kafka_NewTopic_destroy(new_topic);
-  EventPtr event(rd_kafka_queue_poll(queue.get(), 30000));
-  if (event == nullptr) return absl::DeadlineExceededError("CreateTopics");
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return absl::UnavailableError(absl::StrCat(
-        "CreateTopics: ", rd_kafka_event_error_string(event.get())));
-  }
-  size_t n = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(
-      rd_kafka_event_CreateTopics_result(event.get()), &n);
-  for (size_t i = 0; i < n; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      std::fprintf(stderr, "warp_bench: topic %s exists; using it as it is\n",
-                   topic.c_str());
-    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return absl::UnavailableError(
-          absl::StrCat("CreateTopics ", topic, ": ", rd_kafka_err2str(err)));
-    }
-  }
-  return absl::OkStatus();
-}
 
 // Producers
 

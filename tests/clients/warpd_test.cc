@@ -17,57 +17,15 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/clients/warpd.h"
 #include "tests/util/subprocess.h"
 
 namespace warp {
 namespace {
 
-std::string Runfile(const std::string& path) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/warp/", path);
-}
-
-// Runs a shell command; returns {exit status, stdout+stderr}.
-std::pair<int, std::string> Sh(const std::string& command, absl::Duration timeout = absl::Minutes(3)) {
-  std::string log = testing::NewTempDir("sh") + "/out";
-  auto p = testing::Subprocess::Start({"/bin/sh", "-c", command}, log);
-  EXPECT_TRUE(p.ok());
-  int status = p->Wait(timeout);
-  std::ifstream in(log);
-  return {status, std::string(std::istreambuf_iterator<char>(in), {})};
-}
-
-class Warpd {
- public:
-  explicit Warpd(std::string data_dir, std::vector<std::string> extra = {})
-      : data_dir_(std::move(data_dir)), extra_(std::move(extra)) {
-    port_ = *testing::PickFreePort();
-    http_port_ = *testing::PickFreePort();
-    Start();
-  }
-  void Start() {
-    std::vector<std::string> argv = {Runfile("server/warpd"),
-                                     absl::StrCat("--kafka_listen=127.0.0.1:", port_),
-                                     absl::StrCat("--http_listen=127.0.0.1:", http_port_),
-                                     "--data_dir=" + data_dir_, "--flush_interval_ms=10",
-                                     "--default_partitions=100"};
-    argv.insert(argv.end(), extra_.begin(), extra_.end());
-    auto p = testing::Subprocess::Start(argv, data_dir_ + ".log");
-    ASSERT_TRUE(p.ok()) << p.status();
-    process_.emplace(std::move(*p));
-    ASSERT_TRUE(testing::WaitForPort(port_, absl::Seconds(30)).ok());
-  }
-  void Kill9() { process_->Kill(); }
-  int Stop() { return process_->Stop(absl::Seconds(30)); }
-  std::string bootstrap() const { return absl::StrCat("127.0.0.1:", port_); }
-  int port() const { return port_; }
-  int http_port() const { return http_port_; }
-
- private:
-  std::string data_dir_;
-  std::vector<std::string> extra_;
-  int port_ = 0, http_port_ = 0;
-  std::optional<testing::Subprocess> process_;
-};
+using testing::Runfile;
+using testing::Sh;
+using testing::Warpd;
 
 class WarpdTest : public ::testing::Test {
  protected:
@@ -162,12 +120,10 @@ TEST_F(WarpdTest, OneByteAndNineHundredKibRecords) {
 }
 
 TEST_F(WarpdTest, KafkajsIdempotentProducer) {
-  const char* s3rver = std::getenv("WARP_S3RVER");  // tools/node_modules/.bin/s3rver
-  ASSERT_NE(s3rver, nullptr) << "run through scripts/test.sh";
-  std::string modules = std::string(s3rver).substr(0, std::string(s3rver).rfind("/.bin/"));
-  auto [status, out] = Sh(absl::StrCat("NODE_PATH=", modules, " node ",
-                                       Runfile("tests/clients/kafkajs_produce.js"), " ",
-                                       warpd_->bootstrap()));
+  std::string command =
+      testing::NodeCommand("tests/clients/kafkajs_produce.js", warpd_->bootstrap());
+  ASSERT_FALSE(command.empty()) << "run through scripts/test.sh";
+  auto [status, out] = Sh(command);
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("OK kafkajs none:0 gzip:0"), std::string::npos) << out;
   for (const char* codec : {"none", "gzip"}) {

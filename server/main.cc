@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 #include <string>
 
@@ -180,11 +181,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "warpd: %s\n", std::string(agent.status().message()).c_str());
     return 1;
   }
-  warp::server::Dispatcher dispatcher(agent->get(), 64);
+  auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get(), 64);
   warp::server::KafkaServerOptions server_options;
   server_options.host = kafka_host;
   server_options.port = kafka_port;
-  auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher.handler());
+  auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher->handler());
   if (!kafka.ok()) {
     std::fprintf(stderr, "warpd: Kafka listener: %s\n",
                  std::string(kafka.status().message()).c_str());
@@ -225,5 +226,11 @@ int main(int argc, char** argv) {
   (*agent)->producer().Flush();
   (*kafka)->Drain(absl::Seconds(30));
   (*kafka)->Shutdown();
+  // Teardown order: handlers still queued finish, then the agent answers
+  // what still waits (long-polls, appends, group joins) while the server,
+  // which those answers go through, still exists.
+  http->reset();
+  dispatcher.reset();
+  agent->reset();
   return 0;
 }

@@ -4,7 +4,8 @@
 // - The first batch returned is the one holding the requested offset (clients
 //   skip records before it); reading stops at the high watermark.
 // - Long-poll: waits up to `max_wait` for `min_bytes`, woken by commits (no
-//   polling loop).
+//   polling loop). FetchAsync waits without holding a thread, so thousands
+//   of idle consumers cost no threads.
 // - Reads go through a block cache (fixed-size blocks, LRU by bytes, shared
 //   GETs, coalescing, read-ahead); partitions of one fetch that live in the
 //   same object share its blocks, so a fetch never issues one GET per
@@ -15,6 +16,7 @@
 #define WARP_FETCHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +76,15 @@ class Fetcher {
   // store failed (the partitions' data could not be read).
   virtual absl::StatusOr<std::vector<PartitionRecords>> Fetch(
       const std::vector<FetchPartition>& partitions, const FetchOptions& options) = 0;
+
+  // The same, answered through `done`, called exactly once: on the calling
+  // thread when the answer is ready at once (enough bytes, an error, or no
+  // wait), otherwise later from one of the fetcher's threads, when a commit
+  // brought enough bytes or `max_wait` passed. Destroying the Fetcher
+  // answers every waiting fetch with what there is.
+  using FetchDone = std::function<void(absl::StatusOr<std::vector<PartitionRecords>>)>;
+  virtual void FetchAsync(std::vector<FetchPartition> partitions, FetchOptions options,
+                          FetchDone done) = 0;
 };
 
 }  // namespace warp

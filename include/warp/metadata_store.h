@@ -17,6 +17,7 @@
 #define WARP_METADATA_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -102,6 +103,19 @@ class MetadataStore {
   virtual bool WaitForAnyHighWatermark(
       const std::vector<std::pair<TopicPartition, int64_t>>& watched,
       absl::Time deadline) = 0;
+
+  // Calls `wake` once, on a thread that applied commands (keep it short:
+  // hand work to another thread), as soon as the high watermark of any
+  // `watched` partition exceeds the value given for it, or a watched
+  // partition stops existing; at once, before returning, if that is already
+  // so. Non-blocking: this is how long-polls wait without holding a thread.
+  // Returns an id for CancelWatch.
+  using WatchId = uint64_t;
+  virtual WatchId WatchHighWatermarks(std::vector<std::pair<TopicPartition, int64_t>> watched,
+                                      std::function<void()> wake) = 0;
+  // Removes watch `id`. Returns true if it had not fired (and now never
+  // will), false if it fired or is firing.
+  virtual bool CancelWatch(WatchId id) = 0;
 
   // Makes this replica's state include everything committed anywhere before
   // the call (a no-op for single-writer journals).

@@ -259,6 +259,80 @@ TEST_F(EngineTest, LongPollWakesOnCommitAndTimesOut) {
   EXPECT_EQ(Records((*woken)[0].records).size(), 1u);
 }
 
+// Collects FetchAsync answers.
+struct AsyncAnswers {
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<std::vector<PartitionRecords>>> answers;
+  Fetcher::FetchDone Done() {
+    return [this](absl::StatusOr<std::vector<PartitionRecords>> r) {
+      absl::MutexLock lock(&mu);
+      answers.push_back(std::move(r));
+    };
+  }
+  size_t count() {
+    absl::MutexLock lock(&mu);
+    return answers.size();
+  }
+  bool AwaitCount(size_t n) {
+    absl::MutexLock lock(&mu);
+    auto reached = [&] { return answers.size() >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(30));
+  }
+};
+
+TEST_F(EngineTest, AsyncLongPollsHoldNoThreadAndWakeOnCommit) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 0, Batch("ready", 1)}}).ok());
+  AsyncAnswers now;
+  // Data already there: answered on this thread, before FetchAsync returns.
+  fetcher_->FetchAsync({{{"t", 0}, 0}}, {absl::Seconds(30), 1}, now.Done());
+  EXPECT_EQ(now.count(), 1u);
+  // Two hundred waiting fetches from one thread: each call returns at once.
+  AsyncAnswers waiting;
+  for (int i = 0; i < 200; ++i) {
+    fetcher_->FetchAsync({{{"t", 1 + i % 3}, 0}}, {absl::Seconds(60), 1}, waiting.Done());
+  }
+  EXPECT_EQ(waiting.count(), 0u);
+  // One commit per partition wakes them all, each with its partition's batch.
+  for (int p = 1; p <= 3; ++p) {
+    ASSERT_TRUE(producer_->AppendAndWait({{"t", p, Batch("late", 2)}}).ok());
+  }
+  ASSERT_TRUE(waiting.AwaitCount(200));
+  absl::MutexLock lock(&waiting.mu);
+  for (auto& answer : waiting.answers) {
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(Records((*answer)[0].records).size(), 2u);
+  }
+}
+
+TEST_F(EngineTest, AsyncLongPollsWaitForMinBytesThenTimeOut) {
+  AsyncAnswers answers;
+  absl::Time start = absl::Now();
+  fetcher_->FetchAsync({{{"t", 2}, 0}}, {absl::Milliseconds(300), 1 << 20}, answers.Done());
+  // A commit smaller than min_bytes does not end the wait.
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("small", 1)}}).ok());
+  ASSERT_TRUE(answers.AwaitCount(1));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(290));
+  absl::MutexLock lock(&answers.mu);
+  ASSERT_TRUE(answers.answers[0].ok());
+  EXPECT_EQ(Records((*answers.answers[0])[0].records).size(), 1u);  // what there is
+}
+
+TEST_F(EngineTest, DestroyingTheFetcherAnswersWaitingFetches) {
+  AsyncAnswers answers;
+  for (int i = 0; i < 5; ++i) {
+    fetcher_->FetchAsync({{{"t", 3}, 0}}, {absl::Hours(1), 1}, answers.Done());
+  }
+  fetcher_.reset();
+  EXPECT_EQ(answers.count(), 5u);
+  // Unknown partitions answer at once with their error.
+  fetcher_ = *Fetcher::Create({faulty_.get(), metadata_.get(), cache_.get()});
+  AsyncAnswers unknown;
+  fetcher_->FetchAsync({{{"nope", 0}, 0}}, {absl::Hours(1), 1}, unknown.Done());
+  ASSERT_EQ(unknown.count(), 1u);
+  absl::MutexLock lock(&unknown.mu);
+  EXPECT_EQ((*unknown.answers[0])[0].error, KafkaError::kUnknownTopicOrPartition);
+}
+
 TEST_F(EngineTest, TailingReadersCostNoGets) {
   ASSERT_TRUE(producer_->AppendAndWait({{"t", 0, Batch("hot", 10)}}).ok());
   uint64_t gets = cache_->stats().gets;

@@ -44,6 +44,11 @@ class ForwardingMetadataStore : public MetadataStore {
                                absl::Time deadline) override {
     return base_->WaitForAnyHighWatermark(watched, deadline);
   }
+  WatchId WatchHighWatermarks(std::vector<std::pair<TopicPartition, int64_t>> watched,
+                              std::function<void()> wake) override {
+    return base_->WatchHighWatermarks(std::move(watched), std::move(wake));
+  }
+  bool CancelWatch(WatchId id) override { return base_->CancelWatch(id); }
   absl::Status Sync() override { return base_->Sync(); }
   uint64_t applied_index() override { return base_->applied_index(); }
 

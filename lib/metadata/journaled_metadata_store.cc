@@ -105,6 +105,7 @@ class JournaledMetadataStore final : public StateBackedMetadataStore {
           p->done = true;
         }
       }
+      if (appended.ok()) NotifyWatches();
       if (appended.ok() && since_snapshot_ >= options_.snapshot_every) {
         // Only this thread mutates the state: reading it here is safe.
         std::string snapshot = [&] {

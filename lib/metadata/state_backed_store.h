@@ -5,7 +5,12 @@
 #ifndef WARP_LIB_METADATA_STATE_BACKED_STORE_H_
 #define WARP_LIB_METADATA_STATE_BACKED_STORE_H_
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/metadata/state.h"
 #include "warp/metadata_store.h"
@@ -109,13 +114,34 @@ class StateBackedMetadataStore : public MetadataStore {
     return applied_index_;
   }
 
+  WatchId WatchHighWatermarks(std::vector<std::pair<TopicPartition, int64_t>> watched,
+                              std::function<void()> wake) override;
+  bool CancelWatch(WatchId id) override;
+
  protected:
   static absl::Status UnknownPartition(const TopicPartition& tp);
+
+  // Fires the watches whose partitions moved. Subclasses call it after
+  // applying commands, with state_mu_ released.
+  void NotifyWatches() ABSL_LOCKS_EXCLUDED(state_mu_, watch_mu_);
 
   absl::Mutex state_mu_;
   MetadataState state_ ABSL_GUARDED_BY(state_mu_);
   // Journal position (or etcd revision) of the last applied command.
   uint64_t applied_index_ ABSL_GUARDED_BY(state_mu_) = 0;
+
+ private:
+  struct Watch {
+    std::vector<std::pair<TopicPartition, int64_t>> watched;
+    std::function<void()> wake;
+  };
+  // Whether `watch` should fire now.
+  bool Moved(const Watch& watch) ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
+
+  // Lock order: watch_mu_, then state_mu_.
+  absl::Mutex watch_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
+  absl::flat_hash_map<WatchId, Watch> watches_ ABSL_GUARDED_BY(watch_mu_);
+  WatchId next_watch_ ABSL_GUARDED_BY(watch_mu_) = 1;
 };
 
 }  // namespace warp::metadata

@@ -184,35 +184,43 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   options.max_wait = absl::Milliseconds(std::clamp(req.max_wait_ms, 0, 60000));
   options.min_bytes = static_cast<uint64_t>(std::max(0, req.min_bytes));
   options.max_bytes = static_cast<uint64_t>(std::max(0, req.max_bytes));
-  absl::StatusOr<std::vector<PartitionRecords>> fetched =
-      agent.fetcher().Fetch(partitions, options);
-  FetchResponse resp;
-  resp.session_id = 0;
-  size_t i = 0;
-  for (const auto& topic : req.topics) {
-    FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
-    tr.topic = topic.topic;
-    for (const auto& p : topic.partitions) {
-      FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
-      pd.partition_index = p.partition;
-      if (!fetched.ok()) {
-        pd.error_code = ErrorCodeFor(fetched.status());
-        pd.high_watermark = -1;
-        pd.records = std::string();
-      } else {
-        PartitionRecords& r = (*fetched)[i];
-        pd.error_code = ErrorCodeFor(r.error);
-        pd.high_watermark = r.high_watermark;
-        pd.last_stable_offset = r.high_watermark;
-        pd.log_start_offset = r.log_start_offset;
-        agent.metrics().counter("warp_fetch_bytes_total").fetch_add(r.records.size());
-        pd.records = std::move(r.records);
-      }
-      ++i;
-    }
-  }
-  agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
-  reply(Response(std::move(resp)));
+  // The long-poll holds no thread: the answer is built when the fetcher
+  // calls back (at once, or on a commit or the deadline).
+  auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
+  Agent* agent_ptr = &agent;
+  agent.fetcher().FetchAsync(
+      std::move(partitions), options,
+      [topics, agent_ptr, start,
+       reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
+        Agent& agent = *agent_ptr;
+        FetchResponse resp;
+        resp.session_id = 0;
+        size_t i = 0;
+        for (const auto& topic : *topics) {
+          FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
+          tr.topic = topic.topic;
+          for (const auto& p : topic.partitions) {
+            FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
+            pd.partition_index = p.partition;
+            if (!fetched.ok()) {
+              pd.error_code = ErrorCodeFor(fetched.status());
+              pd.high_watermark = -1;
+              pd.records = std::string();
+            } else {
+              PartitionRecords& r = (*fetched)[i];
+              pd.error_code = ErrorCodeFor(r.error);
+              pd.high_watermark = r.high_watermark;
+              pd.last_stable_offset = r.high_watermark;
+              pd.log_start_offset = r.log_start_offset;
+              agent.metrics().counter("warp_fetch_bytes_total").fetch_add(r.records.size());
+              pd.records = std::move(r.records);
+            }
+            ++i;
+          }
+        }
+        agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
+        reply(Response(std::move(resp)));
+      });
 }
 
 // The exact offset and timestamp of the first record at or after

@@ -249,6 +249,7 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
         in_flight_.erase(it);
       }
     }
+    NotifyWatches();
     if (since_snapshot_ >= options_.snapshot_every) {
       since_snapshot_ = 0;
       (void)WriteSnapshot();
@@ -277,11 +278,14 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
     std::string bytes;
     for (const etcd::KeyValue& kv : r.kvs) bytes += kv.value;
     ASSIGN_OR_RETURN(MetadataState state, MetadataState::FromSnapshot(bytes));
-    absl::WriterMutexLock lock(&state_mu_);
-    if (static_cast<uint64_t>(revision) > applied_index_) {
-      state_ = std::move(state);
-      applied_index_ = revision;
+    {
+      absl::WriterMutexLock lock(&state_mu_);
+      if (static_cast<uint64_t>(revision) > applied_index_) {
+        state_ = std::move(state);
+        applied_index_ = revision;
+      }
     }
+    NotifyWatches();
     return absl::OkStatus();
   }
 

@@ -132,6 +132,47 @@ TEST_P(MetadataStoreConformanceTest, LongPollWakesOnCommitAndTimesOut) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_P(MetadataStoreConformanceTest, WatchesFireOnceWhenAWatchedPartitionMoves) {
+  ASSERT_TRUE(MustExecute(store_.get(), CreateTopic{"t", {}, 2, {}}).ok());
+  absl::Mutex mu;
+  int fired_a = 0, fired_b = 0, fired_now = 0, fired_gone = 0;
+  auto count = [&](int* n) {
+    return [&mu, n] {
+      absl::MutexLock lock(&mu);
+      ++*n;
+    };
+  };
+  // Partition 1 moves, partition 0 does not: only the watch on 1 fires.
+  MetadataStore::WatchId a = store_->WatchHighWatermarks({{{"t", 0}, 0}}, count(&fired_a));
+  store_->WatchHighWatermarks({{{"t", 0}, 5}, {{"t", 1}, 0}}, count(&fired_b));
+  // Already past: fires before returning.
+  MustExecute(store_.get(), CommitFile{"x", 1000, 0, {Batch("t", 1, 2)}});
+  store_->WatchHighWatermarks({{{"t", 1}, 1}}, count(&fired_now));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(fired_now, 1);
+  }
+  // Watches fire from the thread that applied the commit (etcd: its watch
+  // thread), so wait for it.
+  auto b_fired = [&] { return fired_b == 1; };
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&b_fired), absl::Seconds(30)));
+    EXPECT_EQ(fired_a, 0);
+  }
+  EXPECT_TRUE(store_->CancelWatch(a));
+  EXPECT_FALSE(store_->CancelWatch(a));
+  MustExecute(store_.get(), CommitFile{"y", 1000, 0, {Batch("t", 0, 1)}});
+  // A deleted topic wakes its watchers (they then learn it is gone).
+  store_->WatchHighWatermarks({{{"t", 0}, 100}}, count(&fired_gone));
+  ASSERT_TRUE(MustExecute(store_.get(), DeleteTopic{"t", 1}).ok());
+  auto gone = [&] { return fired_gone == 1; };
+  absl::MutexLock lock(&mu);
+  EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&gone), absl::Seconds(30)));
+  EXPECT_EQ(fired_a, 0);  // cancelled before the commit that would fire it
+  EXPECT_EQ(fired_b, 1);  // once only
+}
+
 TEST_P(MetadataStoreConformanceTest, FetchPlansAndTimestamps) {
   ASSERT_TRUE(MustExecute(store_.get(), CreateTopic{"t", {}, 1, {}}).ok());
   for (int i = 0; i < 5; ++i) {

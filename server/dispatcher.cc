@@ -24,7 +24,7 @@ class Dispatcher::Impl {
     for (auto& t : threads_) t.join();
   }
 
-  void Handle(std::string payload, Respond respond) {
+  void Handle(const std::string& peer, std::string payload, Respond respond) {
     absl::StatusOr<kafka::DecodedRequest> decoded = kafka::DecodeRequestPayload(payload);
     if (!decoded.ok()) {
       respond(decoded.status());  // malformed: close the connection
@@ -46,10 +46,10 @@ class Dispatcher::Impl {
       respond(absl::UnimplementedError(absl::StrCat("no handler for api key ", header.api_key)));
       return;
     }
-    auto task = [this, header, handler = it->second,
+    auto task = [this, header, peer, handler = it->second,
                  request = std::make_shared<kafka::Request>(std::move(*decoded->body)),
                  respond]() {
-      HandlerContext context{header, agent_};
+      HandlerContext context{header, agent_, peer};
       handler(context, *request, [header, respond](std::optional<kafka::Response> response) {
         if (!response.has_value()) {
           respond(std::optional<std::string>());
@@ -97,8 +97,8 @@ Dispatcher::Dispatcher(Agent* agent, int workers)
 Dispatcher::~Dispatcher() = default;
 
 FrameHandler Dispatcher::handler() {
-  return [this](uint64_t, std::string payload, Respond respond) {
-    impl_->Handle(std::move(payload), std::move(respond));
+  return [this](const ConnectionInfo& connection, std::string payload, Respond respond) {
+    impl_->Handle(connection.peer, std::move(payload), std::move(respond));
   };
 }
 

@@ -17,6 +17,7 @@ namespace warp::server {
 struct HandlerContext {
   kafka::RequestHeader header;
   Agent* agent;
+  std::string client_host;  // "/<ip>" of the connection, as Kafka reports it
 };
 
 using Reply = std::function<void(std::optional<kafka::Response>)>;

@@ -31,6 +31,7 @@ constexpr uint64_t kWakeTag = 1;
 struct Connection {
   uint64_t id = 0;
   int fd = -1;
+  std::string peer;  // "/<ip>", set at accept
   absl::Mutex mu;
   std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
   // A large frame being received straight into its own buffer (no copy):
@@ -52,6 +53,18 @@ struct Connection {
   absl::Time last_activity ABSL_GUARDED_BY(mu);
   absl::Time partial_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
 };
+
+// A client's address as Kafka shows it ("/127.0.0.1", "/::1").
+std::string PeerName(const sockaddr_storage& addr, socklen_t len) {
+  char host[INET6_ADDRSTRLEN] = {};
+  if (len >= sizeof(sockaddr_in) && addr.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, host, sizeof(host));
+  } else if (len >= sizeof(sockaddr_in6) && addr.ss_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, host,
+              sizeof(host));
+  }
+  return absl::StrCat("/", host);
+}
 
 class Server final : public KafkaServer {
  public:
@@ -177,16 +190,21 @@ class Server final : public KafkaServer {
   void Accept() {
     for (;;) {
       int fd;
+      sockaddr_storage peer{};
+      socklen_t peer_len;
       {
         absl::MutexLock lock(&mu_);
         if (listen_fd_ < 0) return;
-        fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        peer_len = sizeof(peer);
+        fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
       }
       if (fd < 0) return;
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       auto conn = std::make_shared<Connection>();
       conn->fd = fd;
+      conn->peer = PeerName(peer, peer_len);
       {
         absl::MutexLock lock(&conn->mu);
         conn->last_activity = absl::Now();
@@ -322,7 +340,7 @@ class Server final : public KafkaServer {
     for (auto& [sequence, payload] : frames) {
       std::weak_ptr<Connection> weak = conn;
       uint64_t seq = sequence;
-      handler_(conn->id, std::move(payload),
+      handler_(ConnectionInfo{conn->id, conn->peer}, std::move(payload),
                [this, weak, seq](absl::StatusOr<std::optional<std::string>> response) {
                  Complete(weak, seq, std::move(response));
                });

@@ -41,10 +41,15 @@ struct KafkaServerOptions {
 // malformed request). Call exactly once, from any thread.
 using Respond = std::function<void(absl::StatusOr<std::optional<std::string>>)>;
 
+// Who a request came from.
+struct ConnectionInfo {
+  uint64_t id = 0;   // unique per connection (logs, metrics)
+  std::string peer;  // the client's address as Kafka shows it: "/127.0.0.1"
+};
+
 // Called for every complete request frame (payload without the size prefix).
-// `connection_id` identifies the connection (for logs and metrics).
 using FrameHandler =
-    std::function<void(uint64_t connection_id, std::string payload, Respond respond)>;
+    std::function<void(const ConnectionInfo& connection, std::string payload, Respond respond)>;
 
 class KafkaServer {
  public:

@@ -79,7 +79,8 @@ class Client {
 // delay on another thread, so responses complete out of order.
 std::unique_ptr<KafkaServer> StartEcho(KafkaServerOptions options = {}) {
   options.port = 0;
-  auto server = KafkaServer::Start(options, [](uint64_t, std::string payload, Respond respond) {
+  auto server = KafkaServer::Start(options, [](const ConnectionInfo& connection, std::string payload, Respond respond) {
+    EXPECT_EQ(connection.peer, "/127.0.0.1");
     std::thread([payload = std::move(payload), respond = std::move(respond)]() mutable {
       thread_local std::mt19937 rng(std::random_device{}());
       absl::SleepFor(absl::Microseconds(rng() % 2000));
@@ -158,7 +159,7 @@ TEST(KafkaServerTest, APortInUseIsAClearError) {
   ASSERT_NE(first, nullptr);
   KafkaServerOptions options;
   options.port = first->port();
-  auto second = KafkaServer::Start(options, [](uint64_t, std::string, Respond) {});
+  auto second = KafkaServer::Start(options, [](const ConnectionInfo&, std::string, Respond) {});
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find(std::to_string(first->port())), std::string::npos)
       << second.status();

@@ -43,7 +43,7 @@ class AdminHandlersTest : public ::testing::Test {
     header.api_key = T::kApiKey;
     header.api_version = version;
     header.correlation_id = 7;
-    HandlerContext ctx{header, agent_.get()};
+    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
     Request request(std::move(body));
     int replies = 0;
     std::optional<Response> response;

@@ -93,6 +93,7 @@ void HandleJoinGroup(const HandlerContext& ctx, Request& request, Reply reply) {
   join.member_id = req.member_id;
   join.group_instance_id = req.group_instance_id;
   join.client_id = ctx.header.client_id.value_or("");
+  join.client_host = ctx.client_host;
   join.session_timeout = absl::Milliseconds(req.session_timeout_ms);
   join.rebalance_timeout =
       absl::Milliseconds(version >= 1 ? req.rebalance_timeout_ms : req.session_timeout_ms);

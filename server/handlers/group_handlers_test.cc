@@ -45,7 +45,7 @@ class GroupHandlersTest : public ::testing::Test {
     header.api_key = T::kApiKey;
     header.api_version = version;
     header.client_id = "tester";
-    HandlerContext ctx{header, agent_.get()};
+    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
     Request request(std::move(body));
     auto pending = std::make_shared<Pending>();
     Handlers().at(T::kApiKey)(ctx, request, [pending, header](std::optional<Response> r) {
@@ -119,6 +119,14 @@ TEST_F(GroupHandlersTest, JoinSyncHeartbeatLeave) {
   auto synced = Call<SyncGroupResponse>(sync, 5);
   EXPECT_EQ(synced.error_code, 0);
   EXPECT_EQ(synced.assignment, "mine");
+  // DescribeGroups shows who the member is and where it connects from.
+  DescribeGroupsRequest describe;
+  describe.groups = {"g"};
+  auto described = Call<DescribeGroupsResponse>(describe, 5);
+  ASSERT_EQ(described.groups[0].members.size(), 1u);
+  EXPECT_EQ(described.groups[0].members[0].client_id, "tester");
+  EXPECT_EQ(described.groups[0].members[0].client_host, "/127.0.0.1");
+  EXPECT_EQ(described.groups[0].members[0].member_assignment, "mine");
 
   // A second member waits: its JoinGroup is answered only when the first
   // rejoins, and the handler returns without replying.

@@ -354,7 +354,10 @@ void Coordinator::Tick() {
   {
     absl::MutexLock lock(&mu_);
     absl::Time now = clock_->Now();
-    for (auto& [name, g] : groups_) g->Tick(now, out);
+    for (auto& [name, g] : groups_) {
+      g->Tick(now, out);
+      if (g->member_count() > 0) last_active_[name] = now;
+    }
     if (now >= next_sweep_) {
       next_sweep_ = now + options_.offsets_sweep_interval;
       sweep = true;
@@ -373,9 +376,18 @@ absl::Status Coordinator::ExpireOffsets() {
   for (const std::string& group : metadata.ListGroups()) {
     with_offsets.insert(group);
     if (!CoordinatorFor(group).local) continue;
+    // As Kafka (KIP-211): the clock starts at the newest commit or when the
+    // group last had members, whichever is later.
     int64_t newest = std::numeric_limits<int64_t>::min();
     for (const auto& [tp, offset] : metadata.GetGroupOffsets(group)) {
       newest = std::max(newest, offset.commit_time_ms);
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      auto active = last_active_.find(group);
+      if (active != last_active_.end()) {
+        newest = std::max(newest, absl::ToUnixMillis(active->second));
+      }
     }
     if (newest < cutoff_ms) expired.push_back(group);
   }
@@ -392,6 +404,7 @@ absl::Status Coordinator::ExpireOffsets() {
       bool forget = it->second->state() == GroupState::kEmpty &&
                     (with_offsets.count(it->first) == 0 ||
                      std::find(to_delete.begin(), to_delete.end(), it->first) != to_delete.end());
+      if (forget) last_active_.erase(it->first);
       it = forget ? groups_.erase(it) : std::next(it);
     }
   }

@@ -135,8 +135,9 @@ class Coordinator {
 
   // Runs the timers of every group, and the offset sweep when due.
   void Tick();
-  // Deletes the offsets of member-less groups whose newest commit is older
-  // than the retention, and forgets empty groups without offsets.
+  // Deletes the offsets of member-less groups whose newest commit, and the
+  // last time they had members, are older than the retention (Kafka's
+  // KIP-211), and forgets empty groups without offsets.
   absl::Status ExpireOffsets();
 
  private:
@@ -151,6 +152,9 @@ class Coordinator {
   Clock* const clock_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Group>, std::less<>> groups_ ABSL_GUARDED_BY(mu_);
+  // When each group last had members (seen by Tick): offsets expire only a
+  // retention period after that.
+  std::map<std::string, absl::Time, std::less<>> last_active_ ABSL_GUARDED_BY(mu_);
   absl::Time next_sweep_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread timer_;

@@ -199,6 +199,30 @@ TEST_F(CoordinatorTest, OffsetsOfEmptyGroupsExpireAfterRetention) {
   EXPECT_FALSE(metadata_->GetGroupOffsets("live").empty());  // has a member
 }
 
+TEST_F(CoordinatorTest, RetentionCountsFromWhenTheGroupLastHadMembers) {
+  // A member consumes for longer than the retention without committing.
+  std::string member = JoinAndSync("steady");
+  Commit("steady", member, 1, {{{"t", 0}, 5}});
+  for (int day = 0; day < 8; ++day) {
+    clock_.Advance(absl::Hours(24));
+    EXPECT_EQ(coordinator_->Heartbeat("steady", {member, std::nullopt}, 1), ErrorCode::kNone);
+    coordinator_->Tick();
+  }
+  // It leaves: the offsets stay for a whole retention period after that.
+  ErrorCode group_error = ErrorCode::kNone;
+  EXPECT_EQ(coordinator_->LeaveGroup("steady", {{member, std::nullopt}}, &group_error),
+            std::vector<ErrorCode>{ErrorCode::kNone});
+  coordinator_->Tick();
+  ASSERT_TRUE(coordinator_->ExpireOffsets().ok());
+  EXPECT_FALSE(metadata_->GetGroupOffsets("steady").empty());
+  clock_.Advance(absl::Minutes(10079));
+  ASSERT_TRUE(coordinator_->ExpireOffsets().ok());
+  EXPECT_FALSE(metadata_->GetGroupOffsets("steady").empty());
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_TRUE(coordinator_->ExpireOffsets().ok());
+  EXPECT_TRUE(metadata_->GetGroupOffsets("steady").empty());
+}
+
 TEST_F(CoordinatorTest, TickSweepsWhenDue) {
   Commit("old", "", -1, {{{"t", 0}, 1}});
   clock_.Advance(absl::Minutes(10080 + 11));

@@ -6,7 +6,9 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "lib/metadata/binary_codec.h"
 #include "lib/protocol/record/crc32c.h"
 
@@ -201,6 +203,38 @@ std::string MakeObjectKey(absl::string_view cluster, absl::Time now,
                           absl::string_view agent, uint64_t sequence) {
   return absl::StrFormat("%s/data/%016d-%s-%d", cluster, absl::ToUnixMicros(now),
                          agent, sequence);
+}
+
+std::string MakeCompactedObjectKey(absl::string_view cluster, int level, absl::Time now,
+                                   absl::string_view agent, uint64_t sequence) {
+  return absl::StrFormat("%s/data/L%d/%016d-%s-%d", cluster, level,
+                         absl::ToUnixMicros(now), agent, sequence);
+}
+
+absl::StatusOr<ObjectKeyInfo> ParseObjectKey(absl::string_view cluster,
+                                             absl::string_view key) {
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", key, "\" is not a data object key of cluster ", cluster));
+  };
+  const std::string prefix = absl::StrCat(cluster, "/data/");
+  if (!absl::ConsumePrefix(&key, prefix)) return invalid();
+  ObjectKeyInfo info;
+  if (absl::ConsumePrefix(&key, "L")) {
+    size_t slash = key.find('/');
+    if (slash == absl::string_view::npos || !absl::SimpleAtoi(key.substr(0, slash), &info.level) ||
+        info.level < 1) {
+      return invalid();
+    }
+    key.remove_prefix(slash + 1);
+  }
+  int64_t micros = 0;
+  if (key.size() < 18 || key[16] != '-' || !absl::SimpleAtoi(key.substr(0, 16), &micros) ||
+      micros < 0) {
+    return invalid();
+  }
+  info.created = absl::FromUnixMicros(micros);
+  return info;
 }
 
 }  // namespace warp::engine

@@ -103,6 +103,22 @@ absl::StatusOr<std::vector<ObjectIndexEntry>> ParseObject(absl::string_view obje
 std::string MakeObjectKey(absl::string_view cluster, absl::Time now,
                           absl::string_view agent, uint64_t sequence);
 
+// The key of an object the compactor wrote at `level` (>= 1):
+// `<cluster>/data/L<level>/<unix micros, 16 digits>-<agent>-<n>`.
+std::string MakeCompactedObjectKey(absl::string_view cluster, int level, absl::Time now,
+                                   absl::string_view agent, uint64_t sequence);
+
+// What a data object's key says: its compaction level (0: a producer's
+// flush) and when it was made.
+struct ObjectKeyInfo {
+  int level = 0;
+  absl::Time created;
+};
+// Parses a key made by MakeObjectKey or MakeCompactedObjectKey for
+// `cluster`; InvalidArgument for any other key.
+absl::StatusOr<ObjectKeyInfo> ParseObjectKey(absl::string_view cluster,
+                                             absl::string_view key);
+
 }  // namespace warp::engine
 
 #endif  // WARP_LIB_ENGINE_OBJECT_FORMAT_H_

@@ -90,10 +90,36 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   agent->metrics_.collector("warp_group_lag", [raw, clock, max_series] {
     return groups::RenderGroupLag(*raw->metadata_, clock->Now(), max_series);
   });
+  // The jobs role (always, until the cluster issue adds --roles; its
+  // JobsOptions::owns_work hook then splits the work between agents).
+  compaction::JobsOptions jobs;
+  jobs.store = agent->bucket_.get();
+  jobs.metadata = agent->metadata_.get();
+  jobs.clock = config.clock;
+  jobs.cluster = config.cluster;
+  jobs.agent_id = config.agent_id;
+  jobs.interval = config.jobs_interval;
+  ASSIGN_OR_RETURN(agent->jobs_, compaction::JobsRunner::Start(jobs));
+  auto job_stat = [raw](uint64_t compaction::JobsStats::*field) {
+    return [raw, field] { return static_cast<double>(raw->jobs_->stats().*field); };
+  };
+  agent->metrics_.computed_counter("warp_compactions_total",
+                                   job_stat(&compaction::JobsStats::compactions));
+  agent->metrics_.computed_counter("warp_compaction_bytes_total",
+                                   job_stat(&compaction::JobsStats::compaction_bytes_written));
+  agent->metrics_.computed_counter("warp_compaction_read_bytes_total",
+                                   job_stat(&compaction::JobsStats::compaction_bytes_read));
+  agent->metrics_.computed_counter("warp_objects_deleted_total",
+                                   job_stat(&compaction::JobsStats::objects_deleted));
+  agent->metrics_.computed_counter("warp_retention_deleted_records_total",
+                                   job_stat(&compaction::JobsStats::records_deleted));
+  agent->metrics_.computed_counter("warp_job_errors_total",
+                                   job_stat(&compaction::JobsStats::errors));
   return agent;
 }
 
 Agent::~Agent() {
+  jobs_.reset();      // finishes the job in progress
   groups_.reset();    // stops the group timers; answers waiting members
   producer_.reset();  // flushes what is pending
 }

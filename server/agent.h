@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/compaction/jobs_runner.h"
 #include "lib/engine/block_cache.h"
 #include "server/groups/coordinator.h"
 #include "server/groups/placement.h"
@@ -50,6 +51,9 @@ struct AgentConfig {
   // Period of the group coordinator's timer thread; zero = no thread (tests
   // call groups().Tick()).
   absl::Duration group_tick_interval = absl::Milliseconds(100);
+  // Background jobs (the `jobs` role: retention, compaction, garbage
+  // collection): time between passes; zero = no jobs thread (tests).
+  absl::Duration jobs_interval = absl::Seconds(10);
 };
 
 class Agent {
@@ -90,6 +94,7 @@ class Agent {
   std::unique_ptr<Fetcher> fetcher_;
   std::unique_ptr<groups::CoordinatorPlacement> placement_;
   std::unique_ptr<groups::Coordinator> groups_;
+  std::unique_ptr<compaction::JobsRunner> jobs_;
 };
 
 }  // namespace warp::server

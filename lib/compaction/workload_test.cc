@@ -122,6 +122,7 @@ TEST(WorkloadTest, ConcurrentProduceFetchCompactionRetentionAndGc) {
     });
   }
   std::atomic<int> fetches{0}, passes{0};
+  const absl::Time clock_start = c.clock().Now();
   threads.emplace_back([&] {
     std::mt19937 rng(7);
     while (producing > 0) {
@@ -142,7 +143,7 @@ TEST(WorkloadTest, ConcurrentProduceFetchCompactionRetentionAndGc) {
             << during.compactions << " merges, " << during.objects_deleted
             << " objects deleted, " << during.errors << " failed jobs, " << c.metadata().DeadObjects(absl::InfiniteFuture()).size()
             << " dead, " << c.metadata().DeadObjects(c.clock().Now() - kDeadGrace).size()
-            << " dead past the grace\n";
+            << " dead past the grace, clock moved " << (c.clock().Now() - clock_start) << "\n";
 
   // Settle without faults and without time-based retention: compaction and
   // GC finish, retention.bytes still holds.

@@ -49,6 +49,10 @@ ABSL_FLAG(std::string, zone, "", "Availability zone of this agent (reported as i
 ABSL_FLAG(int64_t, flush_interval_ms, 250,
           "Flush pending records to the bucket at least this often (ms).");
 ABSL_FLAG(int64_t, flush_bytes, 8 << 20, "Flush when this many bytes are pending.");
+ABSL_FLAG(int64_t, jobs_interval_ms, 10000,
+          "With the jobs role: run retention, compaction (leveled merges and keyed "
+          "compaction of cleanup.policy=compact topics) and garbage collection this often "
+          "(ms); 0 runs no background jobs.");
 ABSL_FLAG(bool, auto_create_topics, true,
           "Create unknown topics when clients ask for them in Metadata requests.");
 ABSL_FLAG(int32_t, default_partitions, 1,
@@ -169,6 +173,11 @@ int main(int argc, char** argv) {
   config.zone = absl::GetFlag(FLAGS_zone);
   config.flush_interval = absl::Milliseconds(absl::GetFlag(FLAGS_flush_interval_ms));
   config.flush_bytes = absl::GetFlag(FLAGS_flush_bytes);
+  if (absl::GetFlag(FLAGS_jobs_interval_ms) < 0) {
+    std::fprintf(stderr, "warpd: --jobs_interval_ms must not be negative\n");
+    return 2;
+  }
+  config.jobs_interval = absl::Milliseconds(absl::GetFlag(FLAGS_jobs_interval_ms));
   config.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   config.default_partitions = absl::GetFlag(FLAGS_default_partitions);
   config.group_initial_rebalance_delay =

@@ -1,5 +1,6 @@
 #include "server/agent.h"
 
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -69,14 +70,31 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
     return static_cast<double>(raw->cache_->stats().misses);
   });
   agent->node_id_ = groups::NodeIdFor(config.agent_id);
+  MembershipOptions membership;
+  membership.metadata = agent->metadata_.get();
+  membership.clock = config.clock;
+  membership.self.id = config.agent_id;
+  membership.self.address = absl::StrCat(config.advertised_host, ":", config.advertised_port);
+  membership.self.zone = config.zone;
+  membership.self.roles = config.roles;
+  membership.lease = config.agent_lease;
+  membership.renew_interval = config.agent_renew_interval;
+  absl::StatusOr<std::unique_ptr<Membership>> joined = Membership::Start(std::move(membership));
+  if (!joined.ok()) {
+    return absl::Status(joined.status().code(),
+                        absl::StrCat("registering agent ", config.agent_id,
+                                     " in the metadata store: ", joined.status().message()));
+  }
+  agent->membership_ = *std::move(joined);
   groups::CoordinatorNode self;
   self.agent_id = config.agent_id;
   self.host = config.advertised_host;
   self.port = config.advertised_port;
   self.node_id = agent->node_id_;
   self.local = true;
-  agent->placement_ =
-      std::make_unique<groups::RendezvousPlacement>(agent->metadata_.get(), self);
+  // Groups are coordinated by the agents that serve clients.
+  agent->placement_ = std::make_unique<groups::RendezvousPlacement>(
+      [raw] { return raw->membership_->LiveServingClients(); }, self);
   groups::CoordinatorOptions groups_options;
   groups_options.metadata = agent->metadata_.get();
   groups_options.clock = config.clock;
@@ -90,18 +108,32 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   agent->metrics_.collector("warp_group_lag", [raw, clock, max_series] {
     return groups::RenderGroupLag(*raw->metadata_, clock->Now(), max_series);
   });
-  // The jobs role (always, until the cluster issue adds --roles; its
-  // JobsOptions::owns_work hook then splits the work between agents).
-  compaction::JobsOptions jobs;
-  jobs.store = agent->bucket_.get();
-  jobs.metadata = agent->metadata_.get();
-  jobs.clock = config.clock;
-  jobs.cluster = config.cluster;
-  jobs.agent_id = config.agent_id;
-  jobs.interval = config.jobs_interval;
-  ASSIGN_OR_RETURN(agent->jobs_, compaction::JobsRunner::Start(jobs));
+  // The jobs role. Work (object keys, "partition/<topic>/<p>") is divided
+  // among the live jobs agents by rendezvous hashing: each key has one owner
+  // in a given live set. While the set changes, two agents may briefly both
+  // think they own a key; ReplaceFiles rejects a merge whose inputs are no
+  // longer live (kStaleInput), so the loser's output is an orphan that GC
+  // deletes, and deleting a dead object or applying retention twice is
+  // harmless.
+  if (agent->HasRole(kRoleJobs)) {
+    compaction::JobsOptions jobs;
+    jobs.store = agent->bucket_.get();
+    jobs.metadata = agent->metadata_.get();
+    jobs.clock = config.clock;
+    jobs.cluster = config.cluster;
+    jobs.agent_id = config.agent_id;
+    jobs.interval = config.jobs_interval;
+    jobs.owns_work = [raw](absl::string_view key) {
+      const AgentInfo* owner =
+          groups::RendezvousWinner(raw->membership_->Live(kRoleJobs), key);
+      return owner == nullptr || owner->id == raw->config_.agent_id;
+    };
+    ASSIGN_OR_RETURN(agent->jobs_, compaction::JobsRunner::Start(jobs));
+  }
   auto job_stat = [raw](uint64_t compaction::JobsStats::*field) {
-    return [raw, field] { return static_cast<double>(raw->jobs_->stats().*field); };
+    return [raw, field] {
+      return raw->jobs_ == nullptr ? 0.0 : static_cast<double>(raw->jobs_->stats().*field);
+    };
   };
   agent->metrics_.computed_counter("warp_compactions_total",
                                    job_stat(&compaction::JobsStats::compactions));
@@ -119,9 +151,20 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
 }
 
 Agent::~Agent() {
-  jobs_.reset();      // finishes the job in progress
-  groups_.reset();    // stops the group timers; answers waiting members
-  producer_.reset();  // flushes what is pending
+  jobs_.reset();        // finishes the job in progress
+  groups_.reset();      // stops the group timers; answers waiting members
+  producer_.reset();    // flushes what is pending
+  membership_.reset();  // stops renewing (the lease runs out unless Leave()d)
+}
+
+bool Agent::HasRole(absl::string_view role) const {
+  return std::find(config_.roles.begin(), config_.roles.end(), role) != config_.roles.end();
+}
+
+std::optional<TopicInfo> Agent::FindTopic(const std::string& name) {
+  std::optional<TopicInfo> topic = metadata_->GetTopic(name);
+  if (topic.has_value() || !metadata_->Sync().ok()) return topic;
+  return metadata_->GetTopic(name);
 }
 
 bool Agent::MaybeAutoCreate(const std::string& topic) {

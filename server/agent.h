@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,6 +18,7 @@
 #include "lib/engine/block_cache.h"
 #include "server/groups/coordinator.h"
 #include "server/groups/placement.h"
+#include "server/membership.h"
 #include "server/metrics.h"
 #include "warp/fetcher.h"
 #include "warp/metadata_store.h"
@@ -30,6 +33,14 @@ struct AgentConfig {
   std::string cluster = "default";
   std::string agent_id = "agent-0";
   std::string zone;
+  // --roles: produce, fetch (served to clients in Metadata and
+  // FindCoordinator) and jobs (retention, compaction, garbage collection).
+  std::vector<std::string> roles = {"produce", "fetch", "jobs"};
+  // The agent's registration in the metadata store: how long it stays live
+  // without renewal (how long a dead agent is still given to clients), and
+  // how often it is renewed (zero = only at start; tests).
+  absl::Duration agent_lease = absl::Seconds(10);
+  absl::Duration agent_renew_interval = absl::Seconds(2);
   std::string advertised_host = "127.0.0.1";
   int advertised_port = 9092;
   absl::Duration flush_interval = absl::Milliseconds(250);
@@ -76,6 +87,14 @@ class Agent {
   engine::BlockCache& cache() { return *cache_; }
   // The consumer groups this agent coordinates.
   groups::Coordinator& groups() { return *groups_; }
+  // The live agents of the cluster, this one included.
+  Membership& membership() { return *membership_; }
+  bool HasRole(absl::string_view role) const;
+
+  // The topic `name`, from this replica or, when it does not know the topic
+  // (created through another agent a moment ago), after catching up with
+  // the journal.
+  std::optional<TopicInfo> FindTopic(const std::string& name);
 
   // Creates `topic` with the default partition count if auto-creation is on.
   // Returns whether the topic exists now.
@@ -92,9 +111,10 @@ class Agent {
   std::unique_ptr<engine::BlockCache> cache_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::unique_ptr<Membership> membership_;
   std::unique_ptr<groups::CoordinatorPlacement> placement_;
   std::unique_ptr<groups::Coordinator> groups_;
-  std::unique_ptr<compaction::JobsRunner> jobs_;
+  std::unique_ptr<compaction::JobsRunner> jobs_;  // null without the jobs role
 };
 
 }  // namespace warp::server

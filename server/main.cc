@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "server/agent.h"
 #include "server/dispatcher.h"
@@ -46,6 +47,15 @@ ABSL_FLAG(std::string, cluster, "default",
 ABSL_FLAG(std::string, agent_id, "",
           "This agent's id, unique in the cluster (default: agent-<hostname>).");
 ABSL_FLAG(std::string, zone, "", "Availability zone of this agent (reported as its rack).");
+ABSL_FLAG(std::string, roles, "produce,fetch,jobs",
+          "Comma-separated roles of this agent: produce and fetch (given to clients in "
+          "Metadata and FindCoordinator), jobs (retention, compaction, garbage collection, "
+          "divided among the live jobs agents).");
+ABSL_FLAG(int64_t, agent_lease_ms, 10000,
+          "This agent's registration in the metadata store lasts this long without "
+          "renewal: how long a killed agent is still given to clients (ms).");
+ABSL_FLAG(int64_t, agent_renew_ms, 2000,
+          "Renew this agent's registration this often (ms); well below --agent_lease_ms.");
 ABSL_FLAG(int64_t, flush_interval_ms, 250,
           "Flush pending records to the bucket at least this often (ms).");
 ABSL_FLAG(int64_t, flush_bytes, 8 << 20, "Flush when this many bytes are pending.");
@@ -171,6 +181,22 @@ int main(int argc, char** argv) {
     config.agent_id = absl::StrCat("agent-", host);
   }
   config.zone = absl::GetFlag(FLAGS_zone);
+  absl::StatusOr<std::vector<std::string>> roles =
+      warp::server::ParseRoles(absl::GetFlag(FLAGS_roles));
+  if (!roles.ok()) {
+    std::fprintf(stderr, "warpd: --roles=%s: %s\n", absl::GetFlag(FLAGS_roles).c_str(),
+                 std::string(roles.status().message()).c_str());
+    return 2;
+  }
+  config.roles = *std::move(roles);
+  if (absl::GetFlag(FLAGS_agent_renew_ms) <= 0 ||
+      absl::GetFlag(FLAGS_agent_lease_ms) <= absl::GetFlag(FLAGS_agent_renew_ms)) {
+    std::fprintf(stderr,
+                 "warpd: --agent_renew_ms must be positive and below --agent_lease_ms\n");
+    return 2;
+  }
+  config.agent_lease = absl::Milliseconds(absl::GetFlag(FLAGS_agent_lease_ms));
+  config.agent_renew_interval = absl::Milliseconds(absl::GetFlag(FLAGS_agent_renew_ms));
   config.flush_interval = absl::Milliseconds(absl::GetFlag(FLAGS_flush_interval_ms));
   config.flush_bytes = absl::GetFlag(FLAGS_flush_bytes);
   if (absl::GetFlag(FLAGS_jobs_interval_ms) < 0) {
@@ -215,11 +241,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("warpd: serving Kafka on %s:%d (advertised %s:%d), HTTP on %s:%d\n"
-              "warpd: bucket %s, metadata %s, cluster %s, agent %s\n",
+              "warpd: bucket %s, metadata %s, cluster %s, agent %s (node %d, zone %s, roles %s)\n",
               kafka_host.c_str(), (*kafka)->port(), config.advertised_host.c_str(),
               config.advertised_port, http_host.c_str(), (*http)->port(),
               config.bucket_url.c_str(), config.metadata_url.c_str(),
-              config.cluster.c_str(), config.agent_id.c_str());
+              config.cluster.c_str(), config.agent_id.c_str(), (*agent)->node_id(),
+              config.zone.empty() ? "-" : config.zone.c_str(),
+              absl::StrJoin(config.roles, ",").c_str());
   std::fflush(stdout);
 
   signal(SIGTERM, OnSignal);
@@ -231,6 +259,13 @@ int main(int argc, char** argv) {
   // buffered), then exit 0.
   std::printf("warpd: shutting down\n");
   ready = false;
+  // Leave the cluster first: other agents stop giving this one to clients
+  // and take over its consumer groups while it drains.
+  absl::Status left = (*agent)->membership().Leave();
+  if (!left.ok()) {
+    std::fprintf(stderr, "warpd: leaving the cluster: %s (the lease will run out)\n",
+                 std::string(left.message()).c_str());
+  }
   (*kafka)->StopAccepting();
   (*agent)->producer().Flush();
   (*kafka)->Drain(absl::Seconds(30));

@@ -31,11 +31,15 @@ uint64_t RendezvousWeight(absl::string_view agent_id, absl::string_view key) {
   return Mix(Fnv1a64(hash, key));
 }
 
-RendezvousPlacement::RendezvousPlacement(MetadataStore* metadata, CoordinatorNode self)
-    : metadata_(metadata), self_(std::move(self)) {}
+void SplitAddress(absl::string_view address, std::string* host, int32_t* port) {
+  size_t colon = address.rfind(':');
+  *host = std::string(address.substr(0, colon));
+  if (colon == absl::string_view::npos || !absl::SimpleAtoi(address.substr(colon + 1), port)) {
+    *port = -1;
+  }
+}
 
-CoordinatorNode RendezvousPlacement::CoordinatorFor(absl::string_view key) {
-  std::vector<AgentInfo> agents = metadata_->LiveAgents();
+const AgentInfo* RendezvousWinner(const std::vector<AgentInfo>& agents, absl::string_view key) {
   const AgentInfo* best = nullptr;
   uint64_t best_weight = 0;
   for (const AgentInfo& agent : agents) {
@@ -47,15 +51,23 @@ CoordinatorNode RendezvousPlacement::CoordinatorFor(absl::string_view key) {
       best_weight = weight;
     }
   }
+  return best;
+}
+
+RendezvousPlacement::RendezvousPlacement(MetadataStore* metadata, CoordinatorNode self)
+    : RendezvousPlacement([metadata] { return metadata->LiveAgents(); }, std::move(self)) {}
+
+RendezvousPlacement::RendezvousPlacement(LiveAgentsFn live_agents, CoordinatorNode self)
+    : live_agents_(std::move(live_agents)), self_(std::move(self)) {}
+
+CoordinatorNode RendezvousPlacement::CoordinatorFor(absl::string_view key) {
+  std::vector<AgentInfo> agents = live_agents_();
+  const AgentInfo* best = RendezvousWinner(agents, key);
   if (best == nullptr || best->id == self_.agent_id) return self_;
   CoordinatorNode node;
   node.agent_id = best->id;
   node.node_id = NodeIdFor(best->id);
-  size_t colon = best->address.rfind(':');
-  node.host = best->address.substr(0, colon);
-  if (colon == std::string::npos || !absl::SimpleAtoi(best->address.substr(colon + 1), &node.port)) {
-    node.port = -1;
-  }
+  SplitAddress(best->address, &node.host, &node.port);
   return node;
 }
 

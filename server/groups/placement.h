@@ -6,7 +6,9 @@
 #define WARP_SERVER_GROUPS_PLACEMENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "warp/metadata_store.h"
@@ -26,6 +28,9 @@ struct CoordinatorNode {
 // same on every restart and on every agent (broker ids are int32).
 int32_t NodeIdFor(absl::string_view agent_id);
 
+// Splits an advertised "host:port" into its parts; port -1 when it has none.
+void SplitAddress(absl::string_view address, std::string* host, int32_t* port);
+
 // Chooses the coordinator of a group (or, later, transaction) key. The
 // cluster work plugs its own implementation in here.
 class CoordinatorPlacement {
@@ -34,20 +39,29 @@ class CoordinatorPlacement {
   virtual CoordinatorNode CoordinatorFor(absl::string_view key) = 0;
 };
 
-// Rendezvous (highest random weight) hashing over the metadata store's live
-// agents: the agent with the highest hash of (agent id, key) coordinates the
-// key; with no live agent registered, this agent does. Adding or removing an
-// agent moves only the keys it wins or held.
+// Rendezvous (highest random weight) hashing over the live agents: the agent
+// with the highest hash of (agent id, key) coordinates the key; with no live
+// agent registered, this agent does. Adding or removing an agent moves only
+// the keys it wins or held.
 class RendezvousPlacement final : public CoordinatorPlacement {
  public:
-  // `metadata` must outlive this object.
+  using LiveAgentsFn = std::function<std::vector<AgentInfo>()>;
+  // The candidates are every agent registered in `metadata`, which must
+  // outlive this object.
   RendezvousPlacement(MetadataStore* metadata, CoordinatorNode self);
+  // The candidates are what `live_agents` returns (the cluster's live
+  // agents that serve clients).
+  RendezvousPlacement(LiveAgentsFn live_agents, CoordinatorNode self);
   CoordinatorNode CoordinatorFor(absl::string_view key) override;
 
  private:
-  MetadataStore* const metadata_;
+  const LiveAgentsFn live_agents_;
   const CoordinatorNode self_;
 };
+
+// The agent of `agents` with the highest rendezvous weight for `key`
+// (ties to the smaller id); nullptr when `agents` is empty.
+const AgentInfo* RendezvousWinner(const std::vector<AgentInfo>& agents, absl::string_view key);
 
 // The rendezvous weight of (agent, key): a fixed 64-bit hash, identical on
 // every platform and process.

@@ -11,6 +11,7 @@
 #include "lib/protocol/messages/request_codec.h"
 #include "lib/protocol/record/record_batch.h"
 #include "server/handler.h"
+#include "server/routing.h"
 
 namespace warp::server {
 namespace {
@@ -32,7 +33,10 @@ void HandleApiVersions(const HandlerContext&, Request&, Reply reply) {
   reply(Response(std::move(response)));
 }
 
-MetadataResponse::MetadataResponseTopic DescribeTopic(const HandlerContext& ctx,
+// Every partition is led by one of `brokers`, spread round-robin; the
+// leader is its only replica (any agent serves any partition: leadership is
+// where the client is sent, not where the data is).
+MetadataResponse::MetadataResponseTopic DescribeTopic(const std::vector<Broker>& brokers,
                                                       const TopicInfo& topic) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
@@ -40,39 +44,60 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const HandlerContext& ctx,
   for (int32_t p = 0; p < topic.partitions; ++p) {
     MetadataResponse::MetadataResponsePartition part;
     part.partition_index = p;
-    part.leader_id = ctx.agent->node_id();
+    part.leader_id = LeaderFor(brokers, topic.name, p).node_id;
     part.leader_epoch = 0;
-    part.replica_nodes = {ctx.agent->node_id()};
-    part.isr_nodes = {ctx.agent->node_id()};
+    part.replica_nodes = {part.leader_id};
+    part.isr_nodes = {part.leader_id};
     out.partitions.push_back(part);
   }
   return out;
+}
+
+// The brokers given to this request's client: the live agents that serve
+// clients, only those of the client's zone (warp_az in its client.id) when
+// there are any.
+std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
+  std::vector<Broker> brokers =
+      BrokersForClient(ctx.agent->membership().LiveServingClients(),
+                       ClientZone(ctx.header.client_id.value_or("")));
+  if (brokers.empty()) {
+    // A jobs-only agent asked directly, alone in its view: it still serves.
+    Broker& self = brokers.emplace_back();
+    self.agent_id = ctx.agent->config().agent_id;
+    self.node_id = ctx.agent->node_id();
+    self.host = ctx.agent->config().advertised_host;
+    self.port = ctx.agent->config().advertised_port;
+    self.zone = ctx.agent->config().zone;
+  }
+  return brokers;
 }
 
 void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<MetadataRequest>(request);
   Agent& agent = *ctx.agent;
   MetadataResponse resp;
-  MetadataResponse::MetadataResponseBroker broker;
-  broker.node_id = agent.node_id();
-  broker.host = agent.config().advertised_host;
-  broker.port = agent.config().advertised_port;
-  if (!agent.config().zone.empty()) broker.rack = agent.config().zone;
-  else broker.rack = std::nullopt;
-  resp.brokers.push_back(broker);
+  std::vector<Broker> brokers = BrokersFor(ctx);
+  for (const Broker& b : brokers) {
+    MetadataResponse::MetadataResponseBroker& broker = resp.brokers.emplace_back();
+    broker.node_id = b.node_id;
+    broker.host = b.host;
+    broker.port = b.port;
+    if (!b.zone.empty()) broker.rack = b.zone;
+    else broker.rack = std::nullopt;
+  }
+  resp.controller_id = brokers.front().node_id;
   resp.cluster_id = agent.cluster_id();
-  resp.controller_id = agent.node_id();
   bool all = !req.topics.has_value() ||
              (ctx.header.api_version == 0 && req.topics->empty());
   if (all) {
     for (const TopicInfo& topic : agent.metadata().ListTopics()) {
-      resp.topics.push_back(DescribeTopic(ctx, topic));
+      resp.topics.push_back(DescribeTopic(brokers, topic));
     }
   } else {
     bool may_create = ctx.header.api_version < 4 || req.allow_auto_topic_creation;
     for (const auto& t : *req.topics) {
       std::string name = t.name.value_or("");
-      std::optional<TopicInfo> topic = agent.metadata().GetTopic(name);
+      std::optional<TopicInfo> topic = agent.FindTopic(name);
       if (!topic.has_value()) {
         metadata::ConfigCheck legal = metadata::ValidateTopicName(name);
         MetadataResponse::MetadataResponseTopic missing;
@@ -89,7 +114,7 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
           continue;
         }
       }
-      resp.topics.push_back(DescribeTopic(ctx, *topic));
+      resp.topics.push_back(DescribeTopic(brokers, *topic));
     }
   }
   reply(Response(std::move(resp)));
@@ -116,7 +141,7 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   for (auto& topic : req.topic_data) {
     ProduceResponse::TopicProduceResponse& tr = resp->responses.emplace_back();
     tr.name = topic.name;
-    std::optional<TopicInfo> info = agent.metadata().GetTopic(topic.name);
+    std::optional<TopicInfo> info = agent.FindTopic(topic.name);
     tr.partition_responses.reserve(topic.partition_data.size());
     for (auto& part : topic.partition_data) {
       ProduceResponse::PartitionProduceResponse& pr = tr.partition_responses.emplace_back();
@@ -178,6 +203,17 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
     for (const auto& p : topic.partitions) {
       partitions.push_back({{topic.topic, p.partition}, p.fetch_offset,
                             static_cast<uint64_t>(std::max(0, p.partition_max_bytes))});
+    }
+  }
+  // A client that moved here from another agent may ask for offsets this
+  // replica has not applied yet (or a topic it does not know): catch up
+  // first, so it gets its records, never OFFSET_OUT_OF_RANGE, and a high
+  // watermark no lower than the one it saw elsewhere.
+  for (const FetchPartition& p : partitions) {
+    absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(p.tp);
+    if (!offsets.ok() || p.offset > offsets->high_watermark) {
+      (void)agent.metadata().Sync();
+      break;
     }
   }
   FetchOptions options;

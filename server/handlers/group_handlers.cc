@@ -235,6 +235,9 @@ int16_t FetchGroupOffsets(Agent& agent, const std::string& group,
 void HandleOffsetFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<OffsetFetchRequest>(request);
   int16_t version = ctx.header.api_version;
+  // The group may have moved here from another agent a moment ago: show the
+  // offsets it committed there.
+  (void)ctx.agent->metadata().Sync();
   OffsetFetchResponse resp;
   if (version >= 8) {
     for (const auto& g : req.groups) {

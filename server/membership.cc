@@ -1,0 +1,140 @@
+#include "server/membership.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/status_macros.h"
+
+namespace warp::server {
+
+absl::StatusOr<std::vector<std::string>> ParseRoles(absl::string_view roles) {
+  std::vector<std::string> out;
+  for (absl::string_view role : absl::StrSplit(roles, ',', absl::SkipWhitespace())) {
+    if (role != kRoleProduce && role != kRoleFetch && role != kRoleJobs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown role \"", role, "\" (roles: produce, fetch, jobs)"));
+    }
+    if (std::find(out.begin(), out.end(), role) != out.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("role \"", role, "\" given twice"));
+    }
+    out.emplace_back(role);
+  }
+  if (out.empty()) return absl::InvalidArgumentError("no role given");
+  return out;
+}
+
+bool HasRole(const AgentInfo& agent, absl::string_view role) {
+  return std::find(agent.roles.begin(), agent.roles.end(), role) != agent.roles.end();
+}
+
+bool ServesClients(const AgentInfo& agent) {
+  return HasRole(agent, kRoleProduce) || HasRole(agent, kRoleFetch);
+}
+
+Membership::Membership(MembershipOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : Clock::Real()) {}
+
+absl::StatusOr<std::unique_ptr<Membership>> Membership::Start(MembershipOptions options) {
+  if (options.metadata == nullptr) return absl::InvalidArgumentError("membership needs metadata");
+  std::unique_ptr<Membership> membership(new Membership(std::move(options)));
+  RETURN_IF_ERROR(membership->Renew());
+  if (membership->options_.renew_interval > absl::ZeroDuration()) {
+    Membership* raw = membership.get();
+    membership->thread_ = std::thread([raw] { raw->Loop(); });
+  }
+  return membership;
+}
+
+Membership::~Membership() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Membership::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.renew_interval);
+      if (stopping_ || left_) return;
+    }
+    // A failure (metadata store unreachable) is retried at the next tick;
+    // the lease covers several of them.
+    (void)Renew();
+  }
+}
+
+absl::Status Membership::Renew() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (left_) return absl::OkStatus();
+  }
+  int64_t now_ms = NowMs();
+  AgentInfo self = options_.self;
+  self.lease_expires_ms = now_ms + absl::ToInt64Milliseconds(options_.lease);
+  ASSIGN_OR_RETURN(CommandResult registered, options_.metadata->Execute(RegisterAgent{self}));
+  (void)registered;
+  bool any_expired = false;
+  for (const AgentInfo& agent : options_.metadata->LiveAgents()) {
+    any_expired |= agent.lease_expires_ms < now_ms;
+  }
+  if (any_expired) {
+    RETURN_IF_ERROR(options_.metadata->Execute(ExpireAgents{now_ms}).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Membership::Leave() {
+  {
+    absl::MutexLock lock(&mu_);
+    left_ = true;
+  }
+  // A lease that ended in the past, then an expiry that removes it (and any
+  // other agent whose lease ran out).
+  AgentInfo self = options_.self;
+  int64_t now_ms = NowMs();
+  self.lease_expires_ms = now_ms - 1;
+  RETURN_IF_ERROR(options_.metadata->Execute(RegisterAgent{self}).status());
+  return options_.metadata->Execute(ExpireAgents{now_ms}).status();
+}
+
+std::vector<AgentInfo> Membership::Live(absl::string_view role) {
+  bool left;
+  {
+    absl::MutexLock lock(&mu_);
+    left = left_;
+  }
+  int64_t now_ms = NowMs();
+  std::vector<AgentInfo> live;
+  bool self_seen = false;
+  for (AgentInfo& agent : options_.metadata->LiveAgents()) {
+    if (agent.id == options_.self.id) {
+      if (left) continue;
+      self_seen = true;
+    } else if (agent.lease_expires_ms < now_ms) {
+      continue;
+    }
+    if (role.empty() || HasRole(agent, role)) live.push_back(std::move(agent));
+  }
+  if (!self_seen && !left && (role.empty() || HasRole(options_.self, role))) {
+    live.push_back(options_.self);
+  }
+  std::sort(live.begin(), live.end(),
+            [](const AgentInfo& a, const AgentInfo& b) { return a.id < b.id; });
+  return live;
+}
+
+std::vector<AgentInfo> Membership::LiveServingClients() {
+  std::vector<AgentInfo> live = Live();
+  live.erase(std::remove_if(live.begin(), live.end(),
+                            [](const AgentInfo& a) { return !ServesClients(a); }),
+             live.end());
+  return live;
+}
+
+}  // namespace warp::server

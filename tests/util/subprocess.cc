@@ -14,8 +14,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 namespace warp::testing {
@@ -260,12 +266,40 @@ absl::Status WaitForPort(int port, absl::Duration timeout,
   return WaitForPortUnless(port, timeout, &process);
 }
 
+namespace {
+
+// Folders made outside a Bazel test (benchmarks, tools): removed when the
+// process exits, so repeated runs do not fill the disk. (Bazel removes
+// TEST_TMPDIR itself.)
+class TempDirs {
+ public:
+  void Add(std::string dir) {
+    absl::MutexLock lock(&mu_);
+    dirs_.push_back(std::move(dir));
+  }
+  ~TempDirs() {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> dirs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
 std::string NewTempDir(const std::string& name) {
   static std::atomic<int> counter{0};
+  static TempDirs cleanup_at_exit;
   const char* base = std::getenv("TEST_TMPDIR");
   std::string dir = absl::StrCat(base ? base : "/tmp", "/", name, "-", getpid(),
                                  "-", counter.fetch_add(1));
   mkdir(dir.c_str(), 0755);
+  if (base == nullptr) cleanup_at_exit.Add(dir);
   return dir;
 }
 

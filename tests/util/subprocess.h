@@ -70,7 +70,8 @@ absl::Status WaitForPort(int port, absl::Duration timeout);
 absl::Status WaitForPort(int port, absl::Duration timeout,
                          const Subprocess& process);
 
-// A fresh folder under TEST_TMPDIR (or /tmp).
+// A fresh folder under TEST_TMPDIR, or under /tmp outside a Bazel test;
+// those are removed when the process exits normally.
 std::string NewTempDir(const std::string& name);
 
 }  // namespace warp::testing

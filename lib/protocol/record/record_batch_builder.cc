@@ -86,13 +86,29 @@ char* WriteRecord(const RecordInput& record, int64_t timestamp_delta,
 
 absl::StatusOr<std::string> BuildRecordBatch(
     absl::Span<const RecordInput> records, const RecordBatchOptions& options) {
-  if (records.empty()) {
+  if (records.empty() && options.last_offset_delta < 0) {
     return absl::InvalidArgumentError("record batch: no records to write");
   }
   if (records.size() > kMaxInt32) {
     return absl::InvalidArgumentError("record batch: too many records");
   }
-  const int64_t base_timestamp = records.front().timestamp;
+  std::vector<int32_t> deltas(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    deltas[i] = records[i].offset_delta >= 0 ? records[i].offset_delta
+                                             : static_cast<int32_t>(i);
+    if (i > 0 && deltas[i] <= deltas[i - 1]) {
+      return absl::InvalidArgumentError(
+          "record batch: offset deltas must strictly increase");
+    }
+  }
+  const int32_t last_offset_delta =
+      options.last_offset_delta >= 0 ? options.last_offset_delta : deltas.back();
+  if (!deltas.empty() && deltas.back() > last_offset_delta) {
+    return absl::InvalidArgumentError(
+        "record batch: a record lies past the last offset delta");
+  }
+  const int64_t base_timestamp =
+      records.empty() ? options.empty_batch_timestamp : records.front().timestamp;
   int64_t max_timestamp = base_timestamp;
   std::vector<uint64_t> body_sizes(records.size());
   uint64_t records_size = 0;
@@ -102,7 +118,7 @@ absl::StatusOr<std::string> BuildRecordBatch(
         body_sizes[i],
         RecordBodySize(records[i],
                        WrappingSubtract(records[i].timestamp, base_timestamp),
-                       static_cast<int32_t>(i)));
+                       deltas[i]));
     records_size +=
         VarintSize32(static_cast<int32_t>(body_sizes[i])) + body_sizes[i];
     if (records_size > kMaxInt32) {
@@ -114,7 +130,9 @@ absl::StatusOr<std::string> BuildRecordBatch(
   // to compress from.
   std::string out;
   std::string scratch;
-  const bool compressed = options.compression != Compression::kNone;
+  const Compression compression =
+      records.empty() ? Compression::kNone : options.compression;
+  const bool compressed = compression != Compression::kNone;
   std::string& records_buffer = compressed ? scratch : out;
   const size_t records_start = compressed ? 0 : kRecordBatchHeaderSize;
   records_buffer.resize(records_start + records_size);
@@ -122,18 +140,18 @@ absl::StatusOr<std::string> BuildRecordBatch(
   for (size_t i = 0; i < records.size(); ++i) {
     cursor = WriteRecord(records[i],
                          WrappingSubtract(records[i].timestamp, base_timestamp),
-                         static_cast<int32_t>(i), body_sizes[i], cursor);
+                         deltas[i], body_sizes[i], cursor);
   }
   if (compressed) {
     out.resize(kRecordBatchHeaderSize);
-    RETURN_IF_ERROR(CompressAppend(options.compression, scratch,
+    RETURN_IF_ERROR(CompressAppend(compression, scratch,
                                    options.compression_options, &out));
   }
   if (out.size() - kLogOverhead > kMaxInt32) {
     return absl::InvalidArgumentError("record batch: batch over 2 GiB");
   }
 
-  int16_t attributes = static_cast<int16_t>(options.compression);
+  int16_t attributes = static_cast<int16_t>(compression);
   if (options.timestamp_type == TimestampType::kLogAppendTime) {
     attributes |= kTimestampTypeMask;
     max_timestamp = options.log_append_time;
@@ -150,7 +168,7 @@ absl::StatusOr<std::string> BuildRecordBatch(
                    p + kPartitionLeaderEpochOffset);
   p[kMagicOffset] = kMagicV2;
   StoreBigEndian16(static_cast<uint16_t>(attributes), p + kAttributesOffset);
-  StoreBigEndian32(static_cast<uint32_t>(records.size() - 1),
+  StoreBigEndian32(static_cast<uint32_t>(last_offset_delta),
                    p + kLastOffsetDeltaOffset);
   StoreBigEndian64(static_cast<uint64_t>(base_timestamp),
                    p + kBaseTimestampOffset);

@@ -25,6 +25,10 @@ struct RecordInput {
   std::optional<absl::string_view> value;  // nullopt writes null (tombstone).
   absl::Span<const RecordHeaderView> headers;
   int64_t timestamp = 0;  // Milliseconds since the epoch (CreateTime).
+  // Offset delta from the batch's base offset; -1 writes the record's index
+  // in the batch. Set, the deltas must strictly increase: a log cleaner's
+  // rewrite keeps each surviving record's offset, leaving gaps.
+  int32_t offset_delta = -1;
 };
 
 // The batch-level fields of a batch to build.
@@ -45,14 +49,25 @@ struct RecordBatchOptions {
   // Attribute bits 4 and 5.
   bool is_transactional = false;
   bool is_control = false;
+  // LastOffsetDelta; -1 writes the last record's offset delta. A log
+  // cleaner's rewrite keeps the original, so the batch still spans its
+  // offsets and consumers move past records removed from its end. Must be at
+  // least the last record's delta.
+  int32_t last_offset_delta = -1;
+  // Both timestamps of an empty batch (no records: allowed only with
+  // last_offset_delta set, as the batch a log cleaner keeps in place of one
+  // whose records all went).
+  int64_t empty_batch_timestamp = -1;
 };
 
 // Encodes `records` as one batch: offset deltas 0..n-1 (LastOffsetDelta
-// n-1), BaseTimestamp = the first record's timestamp, MaxTimestamp = the
-// largest (CreateTime) or options.log_append_time, the records section
-// compressed with options.compression, and the CRC-32C computed. Fails with
-// InvalidArgumentError if `records` is empty or the batch would exceed 2 GiB,
-// and passes on compression errors. Cost: one pass to size and write the
+// n-1) unless given, BaseTimestamp = the first record's timestamp,
+// MaxTimestamp = the largest (CreateTime) or options.log_append_time, the
+// records section compressed with options.compression, and the CRC-32C
+// computed. Fails with InvalidArgumentError if `records` is empty (without
+// options.last_offset_delta), offset deltas do not strictly increase up to
+// the last offset delta, or the batch would exceed 2 GiB, and passes on
+// compression errors. An empty batch is never compressed. Cost: one pass to size and write the
 // records, the compression, one CRC pass.
 absl::StatusOr<std::string> BuildRecordBatch(
     absl::Span<const RecordInput> records,

@@ -1,9 +1,11 @@
 #include "server/dispatcher.h"
 
 #include <deque>
+#include <memory>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/protocol/messages/request_codec.h"
@@ -24,7 +26,8 @@ class Dispatcher::Impl {
     for (auto& t : threads_) t.join();
   }
 
-  void Handle(const std::string& peer, std::string payload, Respond respond) {
+  void Handle(uint64_t connection, const std::string& peer, std::string payload,
+              Respond respond) {
     absl::StatusOr<kafka::DecodedRequest> decoded = kafka::DecodeRequestPayload(payload);
     if (!decoded.ok()) {
       respond(decoded.status());  // malformed: close the connection
@@ -64,31 +67,63 @@ class Dispatcher::Impl {
       });
     };
     absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(task));
+    std::shared_ptr<Strand>& strand = strands_[connection];
+    if (strand == nullptr) {
+      strand = std::make_shared<Strand>();
+      strand->connection = connection;
+    }
+    strand->tasks.push_back(std::move(task));
+    if (!strand->scheduled) {
+      strand->scheduled = true;
+      ready_.push_back(strand);
+    }
   }
 
  private:
+  // The requests of one connection start in the order they arrived, one
+  // after another (as Kafka brokers process them): an idempotent producer's
+  // pipelined produces reach the producer in sequence order. Handlers that
+  // wait (long-polls, produce acknowledgements, rebalances) return at once
+  // and answer later, so a connection is held up only by handlers that
+  // block.
+  struct Strand {
+    uint64_t connection = 0;
+    std::deque<std::function<void()>> tasks;
+    bool scheduled = false;  // in ready_ or running
+  };
+
   void Work() {
     for (;;) {
+      std::shared_ptr<Strand> strand;
       std::function<void()> task;
       {
         absl::MutexLock lock(&mu_);
         auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stopping_ || !queue_.empty();
+          return stopping_ || !ready_.empty();
         };
         mu_.Await(absl::Condition(&ready));
-        if (queue_.empty()) return;
-        task = std::move(queue_.front());
-        queue_.pop_front();
+        if (ready_.empty()) return;
+        strand = std::move(ready_.front());
+        ready_.pop_front();
+        task = std::move(strand->tasks.front());
+        strand->tasks.pop_front();
       }
       task();
+      absl::MutexLock lock(&mu_);
+      if (!strand->tasks.empty()) {
+        ready_.push_back(std::move(strand));
+      } else {
+        strand->scheduled = false;
+        strands_.erase(strand->connection);
+      }
     }
   }
 
   Agent* const agent_;
   std::vector<std::thread> threads_;
   absl::Mutex mu_;
-  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Strand>> strands_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<Strand>> ready_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -98,7 +133,7 @@ Dispatcher::~Dispatcher() = default;
 
 FrameHandler Dispatcher::handler() {
   return [this](const ConnectionInfo& connection, std::string payload, Respond respond) {
-    impl_->Handle(connection.peer, std::move(payload), std::move(respond));
+    impl_->Handle(connection.id, connection.peer, std::move(payload), std::move(respond));
   };
 }
 

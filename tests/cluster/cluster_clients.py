@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""Real Kafka clients against a warp cluster, driven by cluster_test.cc.
+
+Usage: cluster_clients.py BOOTSTRAP SCENARIO [ARGS...]. Prints "OK <details>"
+on success and exits non-zero with a reason otherwise.
+
+Scenarios:
+  metadata CLIENT_ID TOPIC       prints the brokers and partition leaders a
+                                 client with CLIENT_ID is given, as JSON
+  workload DIR TOPIC GROUP N     the Jepsen-style workload: an idempotent
+                                 producer writes N records while a consumer
+                                 group (confluent-kafka and kafka-python
+                                 members) reads them; progress goes to
+                                 DIR/progress (acked count) so that the test
+                                 can inject faults; then checks everything.
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+BOOTSTRAP, SCENARIO, ARGS = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+
+def fail(msg):
+    print("FAIL", msg, flush=True)
+    os._exit(1)
+
+
+def metadata():
+    from confluent_kafka.admin import AdminClient
+    client_id, topic = ARGS
+    a = AdminClient({"bootstrap.servers": BOOTSTRAP, "client.id": client_id})
+    # A produce-style Metadata request for TOPIC creates it if needed.
+    for _ in range(100):
+        md = a.list_topics(topic=topic, timeout=30)
+        t = md.topics.get(topic)
+        if t is not None and t.error is None and t.partitions:
+            break
+        time.sleep(0.2)
+    else:
+        fail(f"topic {topic} never appeared")
+    out = {
+        "brokers": {str(b.id): f"{b.host}:{b.port}" for b in md.brokers.values()},
+        "leaders": {str(p): t.partitions[p].leader for p in sorted(t.partitions)},
+    }
+    print("OK", json.dumps(out, sort_keys=True), flush=True)
+
+
+class GroupMember(threading.Thread):
+    """A consumer-group member recording every poll: (generation, partition,
+    offset, value). The generation counts assignment changes, so that
+    monotonicity is checked within one assignment."""
+
+    def __init__(self, kind, topic, group, name):
+        super().__init__(daemon=True)
+        self.kind, self.topic, self.group, self.name = kind, topic, group, name
+        self.polls = []
+        self.generation = 0
+        self.stop = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            if self.kind == "confluent":
+                self.run_confluent()
+            else:
+                self.run_kafka_python()
+        except Exception as e:  # reported by the checker
+            self.error = f"{self.name}: {e!r}"
+
+    def run_confluent(self):
+        from confluent_kafka import Consumer
+        c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": self.group,
+                      "client.id": self.name, "auto.offset.reset": "earliest",
+                      "enable.auto.commit": True, "auto.commit.interval.ms": 500,
+                      "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+                      "fetch.wait.max.ms": 100, "topic.metadata.refresh.interval.ms": 2000})
+
+        def on_change(consumer, partitions):
+            self.generation += 1
+
+        c.subscribe([self.topic], on_assign=on_change, on_revoke=on_change)
+        while not self.stop.is_set():
+            for m in c.consume(500, 0.2):
+                if m.error():
+                    continue
+                self.polls.append((self.generation, m.partition(), m.offset(), m.value()))
+        c.close()
+
+    def run_kafka_python(self):
+        from kafka import ConsumerRebalanceListener, KafkaConsumer
+        member = self
+
+        class Listener(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked):
+                member.generation += 1
+
+            def on_partitions_assigned(self, assigned):
+                member.generation += 1
+
+        c = KafkaConsumer(bootstrap_servers=BOOTSTRAP.split(","), group_id=self.group,
+                          client_id=self.name, auto_offset_reset="earliest",
+                          enable_auto_commit=True, auto_commit_interval_ms=500,
+                          session_timeout_ms=6000, heartbeat_interval_ms=500,
+                          fetch_max_wait_ms=100, metadata_max_age_ms=2000,
+                          request_timeout_ms=8000, reconnect_backoff_max_ms=500)
+        c.subscribe([self.topic], listener=Listener())
+        while not self.stop.is_set():
+            for tp, records in c.poll(200).items():
+                for m in records:
+                    self.polls.append((self.generation, m.partition, m.offset, m.value))
+        c.close()
+
+
+def read_back(topic, partitions):
+    """Every record of every partition, read with kafka-python by assignment:
+    {partition: [(offset, value), ...]}."""
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(bootstrap_servers=BOOTSTRAP.split(","), enable_auto_commit=False,
+                      group_id=None, fetch_max_wait_ms=100, request_timeout_ms=8000)
+    tps = [TopicPartition(topic, p) for p in partitions]
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    ends = c.end_offsets(tps)
+    out = {p: [] for p in partitions}
+    deadline = time.time() + 120
+    while time.time() < deadline and any(
+            (out[tp.partition][-1][0] + 1 if out[tp.partition] else 0) < ends[tp] for tp in tps):
+        for tp, records in c.poll(500).items():
+            out[tp.partition].extend((m.offset, m.value) for m in records)
+    c.close()
+    return out, {tp.partition: ends[tp] for tp in tps}
+
+
+def workload():
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    workdir, topic, group, n = ARGS[0], ARGS[1], ARGS[2], int(ARGS[3])
+    partitions = 6
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions,
+                                  replication_factor=1)])[topic].result(60)
+    members = [GroupMember("confluent", topic, group, "member-confluent"),
+               GroupMember("kafka-python", topic, group, "member-kafka-python")]
+    for m in members:
+        m.start()
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True,
+                  "linger.ms": 5, "message.timeout.ms": 180000,
+                  "topic.metadata.refresh.interval.ms": 2000,
+                  "reconnect.backoff.max.ms": 500})
+    acked, errors = {}, []
+    lock = threading.Lock()
+
+    def on_delivery(err, msg):
+        with lock:
+            if err:
+                errors.append(str(err))
+            else:
+                acked[msg.value()] = (msg.partition(), msg.offset())
+
+    start = time.time()
+    for i in range(n):
+        value = b"v%07d" % i
+        p.produce(topic, value=value, partition=i % partitions, on_delivery=on_delivery)
+        p.poll(0)
+        # ~300 records a second, so that faults land in the middle.
+        while i / 300.0 > time.time() - start:
+            p.poll(0.01)
+        if i % 100 == 0:
+            with lock:
+                count = len(acked)
+            with open(os.path.join(workdir, "progress.tmp"), "w") as f:
+                f.write(str(count))
+            os.replace(os.path.join(workdir, "progress.tmp"),
+                       os.path.join(workdir, "progress"))
+    remaining = p.flush(180)
+    with open(os.path.join(workdir, "progress"), "w") as f:
+        f.write(str(n))
+    if remaining or errors:
+        fail(f"{remaining} records unacknowledged, delivery errors {errors[:5]}")
+    if len(acked) != n:
+        fail(f"{len(acked)} of {n} acknowledged")
+
+    # The group reads every acknowledged record (at least once).
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        seen = set(v for m in members for (_, _, _, v) in m.polls)
+        if len(seen) >= n or any(m.error for m in members):
+            break
+        time.sleep(0.5)
+    for m in members:
+        m.stop.set()
+    for m in members:
+        m.join(30)
+    for m in members:
+        if m.error:
+            fail(m.error)
+    seen = set(v for m in members for (_, _, _, v) in m.polls)
+    missing = set(acked) - seen
+    if missing:
+        fail(f"the group never read {len(missing)} acknowledged records, e.g. "
+             f"{sorted(missing)[:3]} (polls: {[len(m.polls) for m in members]})")
+    # Polls are monotonic within an assignment, and each poll is consistent
+    # with the acknowledged offset of its value.
+    for m in members:
+        last = {}
+        for gen, part, offset, value in m.polls:
+            key = (gen, part)
+            if key in last and offset <= last[key]:
+                fail(f"{m.name}: non-monotonic poll on partition {part}: "
+                     f"{offset} after {last[key]}")
+            last[key] = offset
+            if acked.get(value) != (part, offset):
+                fail(f"{m.name}: polled {value} at {part}/{offset}, acknowledged at "
+                     f"{acked.get(value)}")
+
+    # The log: every acknowledged write at exactly its offset, no duplicates,
+    # no records nobody wrote, offsets dense from 0.
+    log, ends = read_back(topic, range(partitions))
+    total = 0
+    for part, records in log.items():
+        offsets = [o for o, _ in records]
+        if offsets != list(range(len(offsets))) or len(offsets) != ends[part]:
+            fail(f"partition {part}: offsets not dense 0..{ends[part] - 1}: {offsets[:10]}...")
+        total += len(records)
+    by_value = {}
+    for part, records in log.items():
+        for offset, value in records:
+            if value in by_value:
+                fail(f"duplicate {value} at {by_value[value]} and {(part, offset)}")
+            by_value[value] = (part, offset)
+    for value, where in acked.items():
+        if by_value.get(value) != where:
+            fail(f"acknowledged {value} at {where}, the log has it at {by_value.get(value)}")
+    if total != n:
+        fail(f"the log holds {total} records, {n} were written")
+    rebalances = [m.generation for m in members]
+    print(f"OK {n} acknowledged, read back at their offsets, no duplicates; "
+          f"group polls {[len(m.polls) for m in members]}, assignment changes {rebalances}; "
+          f"{time.time() - start:.1f} s", flush=True)
+
+
+{"metadata": metadata, "workload": workload}[SCENARIO]()

@@ -29,6 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "warp/clock.h"
+#include "warp/metadata.h"
 #include "warp/metadata_store.h"
 #include "warp/object_store.h"
 
@@ -82,6 +83,10 @@ struct CompactionResult {
   std::string abandoned;
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;
+  // Keyed compaction (LogCleaner): the partition cleaned, and the records
+  // its output no longer holds (superseded, expired tombstones, no key).
+  TopicPartition cleaned;
+  int64_t records_removed = 0;
 };
 
 class Compactor {

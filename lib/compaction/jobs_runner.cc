@@ -1,5 +1,7 @@
 #include "lib/compaction/jobs_runner.h"
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 
@@ -18,14 +20,24 @@ absl::StatusOr<std::unique_ptr<JobsRunner>> JobsRunner::Start(const JobsOptions&
   compactor.agent_id = options.agent_id;
   compactor.owns_object = options.owns_work;
   ASSIGN_OR_RETURN(runner->compactor_, Compactor::Create(compactor));
-  RetentionOptions retention;
-  retention.metadata = options.metadata;
-  retention.clock = options.clock;
+  std::function<bool(const TopicPartition&)> owns_partition;
   if (options.owns_work) {
-    retention.owns_partition = [owns = options.owns_work](const TopicPartition& tp) {
+    owns_partition = [owns = options.owns_work](const TopicPartition& tp) {
       return owns(absl::StrCat("partition/", tp.topic, "/", tp.partition));
     };
   }
+  LogCleanerOptions cleaner = options.cleaner;
+  cleaner.store = options.store;
+  cleaner.metadata = options.metadata;
+  cleaner.clock = options.clock;
+  cleaner.cluster = options.cluster;
+  cleaner.agent_id = options.agent_id;
+  cleaner.owns_partition = owns_partition;
+  ASSIGN_OR_RETURN(runner->cleaner_, LogCleaner::Create(cleaner));
+  RetentionOptions retention;
+  retention.metadata = options.metadata;
+  retention.clock = options.clock;
+  retention.owns_partition = owns_partition;
   ASSIGN_OR_RETURN(runner->retention_, RetentionEnforcer::Create(retention));
   GarbageCollectorOptions gc = options.gc;
   gc.store = options.store;
@@ -73,17 +85,27 @@ absl::Status JobsRunner::RunOnce() {
   } else {
     note(r.status());
   }
-  for (int i = 0; i < options_.max_compactions_per_pass; ++i) {
-    absl::StatusOr<CompactionResult> r = compactor_->CompactOnce();
-    if (!r.ok()) {
-      note(r.status());
-      break;
+  // Runs `job` until it finds nothing to do, fails, or `limit` times.
+  auto repeat = [&](int limit, const std::function<absl::StatusOr<CompactionResult>()>& job,
+                    bool keyed) {
+    for (int i = 0; i < limit; ++i) {
+      absl::StatusOr<CompactionResult> r = job();
+      if (!r.ok()) {
+        note(r.status());
+        return;
+      }
+      if (r->inputs.empty()) return;
+      delta.compaction_bytes_read += r->bytes_read;
+      delta.compaction_bytes_written += r->bytes_written;
+      ++(r->committed ? delta.compactions : delta.compactions_abandoned);
+      if (keyed && r->committed) {
+        ++delta.keyed_compactions;
+        delta.records_compacted += r->records_removed;
+      }
     }
-    if (r->inputs.empty()) break;
-    delta.compaction_bytes_read += r->bytes_read;
-    delta.compaction_bytes_written += r->bytes_written;
-    ++(r->committed ? delta.compactions : delta.compactions_abandoned);
-  }
+  };
+  repeat(options_.max_cleanings_per_pass, [&] { return cleaner_->CleanOnce(); }, true);
+  repeat(options_.max_compactions_per_pass, [&] { return compactor_->CompactOnce(); }, false);
   if (absl::StatusOr<int64_t> n = gc_->DeleteDeadObjects(); n.ok()) {
     delta.objects_deleted += *n;
   } else {
@@ -102,6 +124,8 @@ absl::Status JobsRunner::RunOnce() {
   ++stats_.passes;
   stats_.compactions += delta.compactions;
   stats_.compactions_abandoned += delta.compactions_abandoned;
+  stats_.keyed_compactions += delta.keyed_compactions;
+  stats_.records_compacted += delta.records_compacted;
   stats_.compaction_bytes_read += delta.compaction_bytes_read;
   stats_.compaction_bytes_written += delta.compaction_bytes_written;
   stats_.records_deleted += delta.records_deleted;

@@ -1,10 +1,10 @@
 // The background jobs of an agent with the `jobs` role: retention,
-// compaction and garbage collection, run in passes on one thread, paced by
+// compaction (leveled merges, keyed compaction) and garbage collection, run in passes on one thread, paced by
 // the jobs' own limits so that produce and fetch keep the CPU and the store.
 //
 // Cluster hook: `owns_work(key)` says whether this agent does a piece of
 // work: an object key (compaction inputs, deletions) or
-// "partition/<topic>/<partition>" (retention). Agents of a cluster must own
+// "partition/<topic>/<partition>" (retention, keyed compaction). Agents of a cluster must own
 // disjoint work; nullptr = everything (a single agent).
 //
 // Thread-safe.
@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "warp/compactor.h"
 #include "warp/garbage_collector.h"
+#include "warp/log_cleaner.h"
 #include "warp/retention.h"
 
 namespace warp::compaction {
@@ -43,17 +44,22 @@ struct JobsOptions {
   absl::Duration orphan_interval = absl::Minutes(10);
   // Most merges per pass.
   int max_compactions_per_pass = 16;
+  // Most keyed compactions (cleanup.policy=compact partitions) per pass.
+  int max_cleanings_per_pass = 16;
   // The jobs' own options; their store, metadata, clock, cluster, agent and
   // ownership fields are filled in from the ones above.
   CompactorOptions compactor;
+  LogCleanerOptions cleaner;
   GarbageCollectorOptions gc;
   std::function<bool(absl::string_view key)> owns_work;
 };
 
 struct JobsStats {
   uint64_t passes = 0;
-  uint64_t compactions = 0;           // merges committed
+  uint64_t compactions = 0;           // merges and keyed compactions committed
   uint64_t compactions_abandoned = 0; // outputs refused or given up
+  uint64_t keyed_compactions = 0;     // keyed compactions committed
+  uint64_t records_compacted = 0;     // records keyed compaction removed
   uint64_t compaction_bytes_read = 0;
   uint64_t compaction_bytes_written = 0;
   uint64_t records_deleted = 0;       // by retention
@@ -70,7 +76,9 @@ class JobsRunner {
   JobsRunner(const JobsRunner&) = delete;
   JobsRunner& operator=(const JobsRunner&) = delete;
 
-  // One pass: retention, merges until none is ready (or the pass limit),
+  // One pass: retention, keyed compaction of compacted partitions until
+  // none is due (or the pass limit), merges until none is ready (or the
+  // pass limit),
   // deletion of dead objects, and orphans when due. Returns the first error
   // (the other jobs still run).
   absl::Status RunOnce();
@@ -84,6 +92,7 @@ class JobsRunner {
   const JobsOptions options_;
   Clock* const clock_;
   std::unique_ptr<Compactor> compactor_;
+  std::unique_ptr<LogCleaner> cleaner_;
   std::unique_ptr<RetentionEnforcer> retention_;
   std::unique_ptr<GarbageCollector> gc_;
 

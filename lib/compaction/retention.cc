@@ -3,9 +3,8 @@
 #include <limits>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
+#include "lib/compaction/clean_plan.h"
 #include "lib/metadata/topic_config.h"
 
 namespace warp {
@@ -15,14 +14,6 @@ int64_t ConfigLong(const TopicConfigs& configs, absl::string_view name) {
   int64_t value = -1;
   if (!absl::SimpleAtoi(metadata::EffectiveConfig(configs, name), &value)) return -1;
   return value;
-}
-
-bool HasDeletePolicy(const TopicConfigs& configs) {
-  for (absl::string_view policy :
-       absl::StrSplit(metadata::EffectiveConfig(configs, "cleanup.policy"), ',')) {
-    if (absl::StripAsciiWhitespace(policy) == "delete") return true;
-  }
-  return false;
 }
 
 // The new log start of a partition with `entries` (from its log start) under
@@ -60,7 +51,7 @@ class RetentionEnforcerImpl final : public RetentionEnforcer {
     RetentionResult result;
     int64_t now_ms = absl::ToUnixMillis(clock_->Now());
     for (const TopicInfo& topic : options_.metadata->ListTopics()) {
-      if (!HasDeletePolicy(topic.configs)) continue;
+      if (!compaction::HasCleanupPolicy(topic.configs, "delete")) continue;
       int64_t retention_ms = ConfigLong(topic.configs, "retention.ms");
       int64_t retention_bytes = ConfigLong(topic.configs, "retention.bytes");
       if (retention_ms < 0 && retention_bytes < 0) continue;

@@ -56,6 +56,13 @@ inline std::vector<std::pair<int64_t, std::string>> Records(absl::string_view re
   return out;
 }
 
+class TestCluster;
+
+// Options of a job (CompactorOptions, LogCleanerOptions, ...) over cluster
+// `c`, as agent `agent_id`.
+template <typename Options>
+Options JobOptions(TestCluster& c, const char* agent_id);
+
 class TestCluster {
  public:
   explicit TestCluster(int partitions = 2, TopicConfigs configs = {}) {
@@ -83,9 +90,14 @@ class TestCluster {
   // Appends `values` to partition `p` as one batch in one object; returns
   // its base offset, or -1 if the append failed.
   int64_t Produce(int32_t p, const std::vector<std::string>& values) {
-    int64_t ts = absl::ToUnixMillis(clock_.Now());
+    return ProduceBytes(p, Batch(values, absl::ToUnixMillis(clock_.Now())));
+  }
+
+  // Appends `records` (Kafka record batches) to partition `p` in one
+  // object; returns the base offset, or -1 if the append failed.
+  int64_t ProduceBytes(int32_t p, std::string records) {
     absl::StatusOr<std::vector<ProduceResult>> r =
-        producer_->AppendAndWait({ProduceBatch{"t", p, Batch(values, ts)}});
+        producer_->AppendAndWait({ProduceBatch{"t", p, std::move(records)}});
     if (!r.ok() || (*r)[0].error != KafkaError::kNone) return -1;
     return (*r)[0].base_offset;
   }
@@ -158,6 +170,17 @@ class TestCluster {
   std::unique_ptr<engine::BlockCache> cache_;
   std::unique_ptr<Producer> producer_;
 };
+
+template <typename Options>
+Options JobOptions(TestCluster& c, const char* agent_id) {
+  Options options;
+  options.store = &c.store();
+  options.metadata = &c.metadata();
+  options.clock = &c.clock();
+  options.cluster = kCluster;
+  options.agent_id = agent_id;
+  return options;
+}
 
 }  // namespace warp::compaction::testing
 

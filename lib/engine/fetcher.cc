@@ -266,10 +266,13 @@ class FetcherImpl final : public Fetcher {
                                                &out->records));
       absl::Span<char> bytes(out->records.data() + at, b.byte_length);
       // An ingest entry is exactly one batch as the client sent it (base
-      // offset 0): give it its offset. Compacted runs carry real offsets.
+      // offset 0), spanning the entry: give it its offset. Compacted runs
+      // carry real offsets (a keyed-compacted run may be one batch that
+      // starts after the entry's base offset).
       absl::StatusOr<kafka::RecordBatchHeader> header = kafka::ParseRecordBatchHeader(
           absl::string_view(bytes.data(), bytes.size()), kafka::CrcCheck::kSkip);
-      if (header.ok() && header->size_bytes() == bytes.size()) {
+      if (header.ok() && header->size_bytes() == bytes.size() &&
+          header->last_offset_delta == b.last_offset - b.base_offset) {
         RETURN_IF_ERROR(kafka::SetBaseOffsetAndLeaderEpoch(bytes, b.base_offset, 0));
       } else if (!header.ok() && bytes.size() < 61) {
         out->records.resize(at);

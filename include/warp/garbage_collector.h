@@ -11,9 +11,10 @@
 //   compaction output) are deleted once older than `orphan_grace`. An
 //   object's age counts from the later of its key time and the store's
 //   last-modified time. Safety rule: every writer commits an object within
-//   less than `orphan_grace` of its key time, or never (the compactor
-//   enforces it with CompactorOptions::max_commit_delay; the producer commits
-//   right after its PUT), so an orphan older than that can never become
+//   less than `orphan_grace` of its key time, or never (the compactor and
+//   the log cleaner enforce it with their max_commit_delay, the producer
+//   with ProducerOptions::max_commit_delay: 5 minutes each against a 30
+//   minute orphan_grace), so an orphan older than that can never become
 //   referenced. Keys that are not data object keys are never touched.
 //
 // Thread-compatible: one caller at a time.

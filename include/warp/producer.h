@@ -56,6 +56,12 @@ struct ProducerOptions {
   int max_inflight_flushes = 4;
   // Attempts of a PUT (create-only, so retries are safe).
   int put_attempts = 3;
+  // A flush whose commit would start later than this after its object's key
+  // time fails its appends (Unavailable: retriable) instead of committing:
+  // garbage collection deletes unreferenced objects older than its
+  // orphan_grace (30 minutes by default), so every commit must come well
+  // within it. Keep it below GarbageCollectorOptions::orphan_grace.
+  absl::Duration max_commit_delay = absl::Minutes(5);
   Clock* clock = nullptr;
 };
 

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "lib/base/manual_clock.h"
 #include "lib/engine/block_cache.h"
 #include "lib/engine/object_format.h"
 #include "lib/metadata/forwarding_metadata_store.h"
@@ -381,6 +382,33 @@ TEST_F(EngineTest, AFailedCommitLeavesAnUnreferencedObjectAndNoAcknowledgement) 
   ASSERT_TRUE(objects.ok());
   EXPECT_EQ(objects->size(), 1u);
   EXPECT_EQ(metadata_->FindBatches({"t", 0}, 0, 1 << 20).batches.size(), 0u);
+}
+
+// A PUT so slow that the commit would come after max_commit_delay: garbage
+// collection could already count the object as an orphan, so the flush
+// fails (retriable) and its object is deleted instead of committed.
+TEST_F(EngineTest, ACommitTooLateAfterThePutFailsTheFlushInstead) {
+  ManualClock clock;
+  FaultOptions faults;
+  faults.put_latency = LatencyDistribution::Fixed(absl::Minutes(6));
+  auto slow = NewFaultInjectingObjectStore(memory_.get(), faults, &clock);
+  ProducerOptions options;
+  options.store = slow.get();
+  options.metadata = metadata_.get();
+  options.clock = &clock;
+  options.flush_bytes = 1;
+  options.max_commit_delay = absl::Minutes(5);
+  auto producer = *Producer::Create(options);
+  auto r = producer->AppendAndWait({{"t", 0, Batch("late", 3)}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+  EXPECT_TRUE(memory_->List("default/data/")->empty());
+  // Within the bound the same PUT latency commits.
+  slow->SetOptions(FaultOptions{.put_latency = LatencyDistribution::Fixed(absl::Minutes(4))});
+  auto ok = producer->AppendAndWait({{"t", 0, Batch("in time", 3)}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)[0].base_offset, 0);
 }
 
 TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {

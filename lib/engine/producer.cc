@@ -267,7 +267,13 @@ class ProducerImpl final : public Producer {
     }
     absl::Status status = put;
     absl::StatusOr<CommandResult> committed;
-    if (status.ok()) {
+    if (status.ok() && clock_->Now() - now > options_.max_commit_delay) {
+      // Garbage collection may already count the object as an orphan.
+      status = absl::UnavailableError(absl::StrCat(
+          "the commit would start more than ", absl::FormatDuration(options_.max_commit_delay),
+          " after the object's upload"));
+      (void)options_.store->Delete(commit.object_key);
+    } else if (status.ok()) {
       committed = options_.metadata->Execute(commit);
       status = committed.status();
       if (status.ok() && !committed->ok()) {

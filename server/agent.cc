@@ -124,8 +124,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
     jobs.agent_id = config.agent_id;
     jobs.interval = config.jobs_interval;
     jobs.owns_work = [raw](absl::string_view key) {
-      const AgentInfo* owner =
-          groups::RendezvousWinner(raw->membership_->Live(kRoleJobs), key);
+      // `live` outlives `owner`, which points into it.
+      std::vector<AgentInfo> live = raw->membership_->Live(kRoleJobs);
+      const AgentInfo* owner = groups::RendezvousWinner(live, key);
       return owner == nullptr || owner->id == raw->config_.agent_id;
     };
     ASSIGN_OR_RETURN(agent->jobs_, compaction::JobsRunner::Start(jobs));

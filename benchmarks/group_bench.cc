@@ -299,10 +299,13 @@ void MemberDeath() {
 }
 
 void OffsetCommit() {
-  const std::string topic = absl::GetFlag(FLAGS_topic);
   const int threads = absl::GetFlag(FLAGS_threads);
   const int per_commit = absl::GetFlag(FLAGS_partitions_per_commit);
   const int commits = absl::GetFlag(FLAGS_commits);
+  // One topic per partition count: a topic left by an earlier run with fewer
+  // partitions would make commits fail with UNKNOWN_TOPIC_OR_PARTITION.
+  const std::string topic =
+      absl::StrCat(absl::GetFlag(FLAGS_topic), "-", threads * per_commit);
   absl::Status created =
       EnsureTopic(absl::GetFlag(FLAGS_bootstrap), topic, threads * per_commit);
   if (!created.ok()) Die(std::string(created.message()));
@@ -323,7 +326,10 @@ void OffsetCommit() {
       for (int i = 0; i < commits; ++i) {
         for (int p = 0; p < per_commit; ++p) offsets->elems[p].offset = i + 1;
         int64_t before = NowMicros();
-        if (rd_kafka_commit(rk->get(), offsets, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) ++errors[t];
+        rd_kafka_resp_err_t err = rd_kafka_commit(rk->get(), offsets, 0);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && errors[t]++ == 0) {
+          std::fprintf(stderr, "offset_commit: thread %d: %s\n", t, rd_kafka_err2str(err));
+        }
         latency[t].Record(NowMicros() - before);
       }
       rd_kafka_topic_partition_list_destroy(offsets);

@@ -123,6 +123,10 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
     jobs.cluster = config.cluster;
     jobs.agent_id = config.agent_id;
     jobs.interval = config.jobs_interval;
+    jobs.compactor.max_output_bytes = config.jobs_max_merge_bytes;
+    jobs.compactor.max_bytes_per_second = config.jobs_max_bytes_per_second;
+    jobs.cleaner.max_clean_bytes = config.jobs_max_merge_bytes;
+    jobs.cleaner.max_bytes_per_second = config.jobs_max_bytes_per_second;
     jobs.owns_work = [raw](absl::string_view key) {
       // `live` outlives `owner`, which points into it.
       std::vector<AgentInfo> live = raw->membership_->Live(kRoleJobs);

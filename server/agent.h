@@ -47,7 +47,9 @@ struct AgentConfig {
   uint64_t flush_bytes = 8 << 20;
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
-  uint64_t cache_bytes = 256 << 20;
+  // The block cache (objects just written, blocks read). With the producer's
+  // buffers and one merge of the jobs role, the agent stays under 512 MiB.
+  uint64_t cache_bytes = 192 << 20;
   // group.initial.rebalance.delay.ms: how long the first rebalance of an
   // empty group waits for more members (--group_initial_rebalance_delay_ms).
   absl::Duration group_initial_rebalance_delay = absl::Seconds(3);
@@ -65,6 +67,13 @@ struct AgentConfig {
   // Background jobs (the `jobs` role: retention, compaction, garbage
   // collection): time between passes; zero = no jobs thread (tests).
   absl::Duration jobs_interval = absl::Seconds(10);
+  // Most bytes one merge or cleaning holds (inputs and output are in memory
+  // at once), so that jobs fit in the agent's memory beside the cache and
+  // the producer.
+  uint64_t jobs_max_merge_bytes = 64 << 20;
+  // Pacing of compaction and cleaning: bytes read plus written per second
+  // (0 = unlimited).
+  double jobs_max_bytes_per_second = 0;
 };
 
 class Agent {

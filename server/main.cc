@@ -63,6 +63,10 @@ ABSL_FLAG(int64_t, jobs_interval_ms, 10000,
           "With the jobs role: run retention, compaction (leveled merges and keyed "
           "compaction of cleanup.policy=compact topics) and garbage collection this often "
           "(ms); 0 runs no background jobs.");
+ABSL_FLAG(int64_t, jobs_max_bytes_per_second, 0,
+          "Pace compaction and keyed compaction to at most this many bytes read plus "
+          "written per second, so they leave CPU and store requests to produce and fetch; "
+          "0 = unlimited.");
 ABSL_FLAG(bool, auto_create_topics, true,
           "Create unknown topics when clients ask for them in Metadata requests.");
 ABSL_FLAG(int32_t, default_partitions, 1,
@@ -199,11 +203,16 @@ int main(int argc, char** argv) {
   config.agent_renew_interval = absl::Milliseconds(absl::GetFlag(FLAGS_agent_renew_ms));
   config.flush_interval = absl::Milliseconds(absl::GetFlag(FLAGS_flush_interval_ms));
   config.flush_bytes = absl::GetFlag(FLAGS_flush_bytes);
-  if (absl::GetFlag(FLAGS_jobs_interval_ms) < 0) {
-    std::fprintf(stderr, "warpd: --jobs_interval_ms must not be negative\n");
+  if (absl::GetFlag(FLAGS_jobs_interval_ms) < 0 ||
+      absl::GetFlag(FLAGS_jobs_max_bytes_per_second) < 0) {
+    std::fprintf(stderr,
+                 "warpd: --jobs_interval_ms and --jobs_max_bytes_per_second must not be "
+                 "negative\n");
     return 2;
   }
   config.jobs_interval = absl::Milliseconds(absl::GetFlag(FLAGS_jobs_interval_ms));
+  config.jobs_max_bytes_per_second =
+      static_cast<double>(absl::GetFlag(FLAGS_jobs_max_bytes_per_second));
   config.auto_create_topics = absl::GetFlag(FLAGS_auto_create_topics);
   config.default_partitions = absl::GetFlag(FLAGS_default_partitions);
   config.group_initial_rebalance_delay =

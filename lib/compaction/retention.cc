@@ -1,5 +1,6 @@
 #include "warp/retention.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/numbers.h"
@@ -16,15 +17,34 @@ int64_t ConfigLong(const TopicConfigs& configs, absl::string_view name) {
   return value;
 }
 
+// When the object `key` was written, from its name (`.../<16-digit unix
+// micros>-<agent>-<n>`, see MakeObjectKey), in ms; -1 if the name says not.
+int64_t ObjectWriteTimeMs(absl::string_view key) {
+  size_t slash = key.rfind('/');
+  absl::string_view name = slash == absl::string_view::npos ? key : key.substr(slash + 1);
+  int64_t micros = 0;
+  if (name.size() < 17 || name[16] != '-' || !absl::SimpleAtoi(name.substr(0, 16), &micros)) {
+    return -1;
+  }
+  return micros / 1000;
+}
+
 // The new log start of a partition with `entries` (from its log start) under
 // `retention_ms` / `retention_bytes` (-1: unlimited) at `now_ms`, or -1 when
 // nothing is past retention.
+//
+// An entry's age counts from its newest record timestamp, as Kafka's, but
+// never from before its object was written: records produced with old
+// timestamps (a replay, a migration) stay for retention.ms after they
+// arrive, as Kafka keeps them until their segment is no longer the active
+// one.
 int64_t RetentionLogStart(const std::vector<BatchLocation>& entries, int64_t retention_ms,
                           int64_t retention_bytes, int64_t now_ms) {
   size_t drop = 0;  // entries to drop from the front
   if (retention_ms >= 0) {
     while (drop < entries.size() && entries[drop].max_timestamp >= 0 &&
-           entries[drop].max_timestamp < now_ms - retention_ms) {
+           std::max(entries[drop].max_timestamp, ObjectWriteTimeMs(entries[drop].object_key)) <
+               now_ms - retention_ms) {
       ++drop;
     }
   }

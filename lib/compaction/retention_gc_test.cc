@@ -61,6 +61,21 @@ TEST(RetentionTest, RetentionMsDeletesOldRecordsAndTheirObjectsAfterTheGrace) {
   EXPECT_EQ(c.ReadAll(0), left);
 }
 
+TEST(RetentionTest, OldTimestampsStayForRetentionMsAfterTheyArrive) {
+  TestCluster c(1, {{"retention.ms", "60000"}});
+  // Records stamped a day ago (a replay) are kept a retention period from
+  // their arrival, as Kafka keeps its active segment.
+  int64_t day_ago = absl::ToUnixMillis(c.clock().Now() - absl::Hours(24));
+  ASSERT_EQ(c.ProduceBytes(0, compaction::testing::Batch({"replayed"}, day_ago)), 0);
+  auto retention = Retention(c);
+  EXPECT_EQ(retention->RunOnce()->partitions_trimmed, 0);
+  c.clock().Advance(absl::Seconds(59));
+  EXPECT_EQ(retention->RunOnce()->partitions_trimmed, 0);
+  c.clock().Advance(absl::Seconds(2));
+  EXPECT_EQ(retention->RunOnce()->records_deleted, 1);
+  EXPECT_EQ(c.metadata().GetOffsets({"t", 0})->log_start_offset, 1);
+}
+
 TEST(RetentionTest, RetentionBytesKeepsAtLeastThatManyBytes) {
   TestCluster c(1);
   for (int i = 0; i < 6; ++i) ASSERT_EQ(c.Produce(0, {absl::StrCat("value", i)}), i);

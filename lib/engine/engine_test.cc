@@ -244,6 +244,22 @@ TEST_F(EngineTest, IdempotentRetriesAreNotStoredTwice) {
   EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 2);
 }
 
+TEST_F(EngineTest, AClientsBaseOffsetIsReplacedByTheAssignedOne) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 1, Batch("first", 3)}}).ok());
+  std::string odd = Batch("odd", 2);
+  ASSERT_TRUE(kafka::SetBaseOffsetAndLeaderEpoch(absl::Span<char>(odd.data(), odd.size()), 77, 0)
+                  .ok());
+  auto appended = producer_->AppendAndWait({{"t", 1, odd}});
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ((*appended)[0].base_offset, 3);
+  auto fetched = fetcher_->Fetch({{{"t", 1}, 3}}, {});
+  ASSERT_TRUE(fetched.ok());
+  auto records = Records((*fetched)[0].records);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].first, 3);
+  EXPECT_EQ(records[1].first, 4);
+}
+
 TEST_F(EngineTest, LongPollWakesOnCommitAndTimesOut) {
   absl::Time start = absl::Now();
   auto empty = fetcher_->Fetch({{{"t", 3}, 0}}, {absl::Milliseconds(100), 1});

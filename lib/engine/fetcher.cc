@@ -265,14 +265,14 @@ class FetcherImpl final : public Fetcher {
       RETURN_IF_ERROR(options_.cache->ReadInto(b.object_key, b.byte_offset, b.byte_length,
                                                &out->records));
       absl::Span<char> bytes(out->records.data() + at, b.byte_length);
-      // An ingest entry is exactly one batch as the client sent it (base
-      // offset 0), spanning the entry: give it its offset. Compacted runs
-      // carry real offsets (a keyed-compacted run may be one batch that
-      // starts after the entry's base offset).
+      // An ingest entry is exactly one batch as the client sent it, with
+      // base offset 0: give it its offset. Compacted runs carry real offsets
+      // (a keyed-compacted run may be one batch that starts after the entry's
+      // base offset; if it starts at 0, so does the entry). The batch's
+      // last offset delta is the client's and need not match the entry.
       absl::StatusOr<kafka::RecordBatchHeader> header = kafka::ParseRecordBatchHeader(
           absl::string_view(bytes.data(), bytes.size()), kafka::CrcCheck::kSkip);
-      if (header.ok() && header->size_bytes() == bytes.size() &&
-          header->last_offset_delta == b.last_offset - b.base_offset) {
+      if (header.ok() && header->size_bytes() == bytes.size() && header->base_offset == 0) {
         RETURN_IF_ERROR(kafka::SetBaseOffsetAndLeaderEpoch(bytes, b.base_offset, 0));
       } else if (!header.ok() && bytes.size() < 61) {
         out->records.resize(at);

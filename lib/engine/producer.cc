@@ -1,5 +1,6 @@
 #include "warp/producer.h"
 
+#include <cstring>
 #include <deque>
 #include <thread>
 
@@ -137,6 +138,11 @@ class ProducerImpl final : public Producer {
           result.message = std::string(h.status().message());
           break;
         }
+        // Stored with base offset 0 whatever the client sent (the CRC does
+        // not cover it): the fetcher gives such a batch its assigned offset.
+        char* start = r->batches[i].records.data() + (b.data() - r->batches[i].records.data());
+        std::memset(start, 0, sizeof(int64_t));
+        h->base_offset = 0;
         headers.push_back(*h);
       }
       if (result.error != KafkaError::kNone) continue;

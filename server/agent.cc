@@ -150,6 +150,10 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
                                    job_stat(&compaction::JobsStats::objects_deleted));
   agent->metrics_.computed_counter("warp_retention_deleted_records_total",
                                    job_stat(&compaction::JobsStats::records_deleted));
+  agent->metrics_.computed_counter("warp_keyed_compactions_total",
+                                   job_stat(&compaction::JobsStats::keyed_compactions));
+  agent->metrics_.computed_counter("warp_keyed_compaction_removed_records_total",
+                                   job_stat(&compaction::JobsStats::records_compacted));
   agent->metrics_.computed_counter("warp_job_errors_total",
                                    job_stat(&compaction::JobsStats::errors));
   return agent;

@@ -4,7 +4,10 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/metadata/topic_config.h"
@@ -126,6 +129,35 @@ int64_t MaxMessageBytes(const TopicInfo& topic) {
   return v;
 }
 
+bool IsCompacted(const TopicInfo& topic) {
+  for (absl::string_view policy :
+       absl::StrSplit(metadata::EffectiveConfig(topic.configs, "cleanup.policy"), ',')) {
+    if (absl::StripAsciiWhitespace(policy) == "compact") return true;
+  }
+  return false;
+}
+
+// Whether `records` (record batches) hold a record without a key, which a
+// compacted topic refuses as Kafka does. Unreadable batches are left to the
+// producer's validation.
+bool HasKeylessRecord(absl::string_view records) {
+  absl::StatusOr<RecordBatchSequence> split = SplitRecordBatches(records);
+  if (!split.ok()) return false;
+  for (absl::string_view batch : split->batches) {
+    absl::StatusOr<RecordBatchReader> reader =
+        RecordBatchReader::Open(batch, DecodeOptions{CrcCheck::kSkip});
+    if (!reader.ok()) return false;
+    if (reader->header().is_control()) continue;
+    RecordView record;
+    for (;;) {
+      absl::StatusOr<bool> more = reader->Next(&record);
+      if (!more.ok() || !*more) break;
+      if (!record.key.has_value()) return true;
+    }
+  }
+  return false;
+}
+
 void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<ProduceRequest>(request);
   Agent& agent = *ctx.agent;
@@ -158,6 +190,10 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         pr.error_code = ErrorCodeFor(KafkaError::kCorruptMessage);
       } else if (static_cast<int64_t>(part.records->size()) > MaxMessageBytes(*info)) {
         pr.error_code = ErrorCodeFor(KafkaError::kMessageTooLarge);
+      } else if (IsCompacted(*info) && HasKeylessRecord(*part.records)) {
+        pr.error_code = static_cast<int16_t>(ErrorCode::kInvalidRecord);
+        pr.error_message = absl::StrCat("Compacted topic cannot accept message without key in ",
+                                        "topic partition ", topic.name, "-", part.index, ".");
       } else {
         produced_bytes->fetch_add(part.records->size());
         batches.push_back({topic.name, part.index, std::move(*part.records)});

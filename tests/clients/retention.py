@@ -8,7 +8,7 @@ exits non-zero with a reason otherwise.
 import sys
 import time
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 BOOTSTRAP, SCENARIO = sys.argv[1], sys.argv[2]
@@ -111,6 +111,14 @@ def compacted():
         low, high, got = consume_all("kv")
         return got if got == expected and (low, high) == (0, 21) else None
     wait_for("compaction", compacted_view)
+    # As Kafka: a compacted topic refuses records without a key.
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "retries": 0})
+    errors = []
+    p.produce("kv", key=None, value=b"keyless", partition=0,
+              on_delivery=lambda e, m: errors.append(e))
+    p.flush(30)
+    if len(errors) != 1 or errors[0] is None or errors[0].code() != KafkaError.INVALID_RECORD:
+        fail(f"keyless record on a compacted topic: {errors}")
     print("OK compacted", len(expected))
 
 

@@ -57,6 +57,13 @@ TEST_F(RetentionTest, ACompactedTopicKeepsTheLatestValueOfEachKey) {
   EXPECT_EQ(lines, (std::vector<std::string>{"15 k0 v0-3 4", "16 k1 v1-3 4", "17 k2 v2-3 4",
                                              "18 k3 v3-3 4", "20 k4  -1"}))
       << records;
+  // /metrics counts the work.
+  auto [fetched, metrics] =
+      Sh(absl::StrCat("curl -sf http://127.0.0.1:", warpd_->http_port(), "/metrics"));
+  ASSERT_EQ(fetched, 0);
+  EXPECT_EQ(metrics.find("warp_keyed_compactions_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("warp_keyed_compactions_total "), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("warp_keyed_compaction_removed_records_total 0\n"), std::string::npos);
 }
 
 }  // namespace

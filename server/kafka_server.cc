@@ -31,6 +31,10 @@ constexpr uint64_t kWakeTag = 1;
 struct Connection {
   uint64_t id = 0;
   int fd = -1;
+  // Held by the I/O thread reading the connection, from recv until its
+  // frames are handed over: a re-armed socket read by another I/O thread
+  // meanwhile cannot hand later frames over first. Taken before `mu`.
+  absl::Mutex dispatch_mu;
   std::string peer;  // "/<ip>", set at accept
   absl::Mutex mu;
   std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
@@ -65,6 +69,10 @@ std::string PeerName(const sockaddr_storage& addr, socklen_t len) {
   }
   return absl::StrCat("/", host);
 }
+
+// Requests of one connection read but not yet answered, at most (pipelining
+// clients keep 5 to 50 in flight).
+constexpr uint64_t kMaxUnansweredRequests = 512;
 
 class Server final : public KafkaServer {
  public:
@@ -239,7 +247,8 @@ class Server final : public KafkaServer {
   bool SplitFrames(Connection& conn, std::vector<std::pair<uint64_t, std::string>>& frames,
                    size_t& frame_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
     constexpr size_t kStaged = 64 << 10;  // larger frames get their own buffer
-    constexpr size_t kFirstLargeBytes = 4 << 20;
+    // A hostile length alone pins at most this much until bytes arrive.
+    constexpr size_t kFirstLargeBytes = 1 << 20;
     size_t at = 0;
     bool open = true;
     while (conn.in.size() - at >= 4) {
@@ -272,6 +281,7 @@ class Server final : public KafkaServer {
   }
 
   void Read(const std::shared_ptr<Connection>& conn) {
+    absl::MutexLock dispatching(&conn->dispatch_mu);
     std::vector<std::pair<uint64_t, std::string>> frames;
     {
       absl::MutexLock lock(&conn->mu);
@@ -308,7 +318,10 @@ class Server final : public KafkaServer {
         if (n > 0) {
           conn->last_activity = absl::Now();
           // Hand over what arrived before reading more (epoll calls again).
-          if (frame_bytes > kMaxBytesPerPass) break;
+          if (frame_bytes > kMaxBytesPerPass ||
+              conn->next_request - conn->next_to_send >= kMaxUnansweredRequests) {
+            break;
+          }
           continue;
         }
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -318,10 +331,17 @@ class Server final : public KafkaServer {
         if (errno == EINTR) continue;
         break;
       }
+      // The request timeout runs from the start of the frame still partial:
+      // a pass that completed frames restarts it.
       conn->partial_since = conn->in.empty() && conn->large_size == 0 ? absl::InfiniteFuture()
-                            : conn->partial_since == absl::InfiniteFuture()
+                            : (!frames.empty() || conn->partial_since == absl::InfiniteFuture())
                                 ? absl::Now()
                                 : conn->partial_since;
+      // Back-pressure on requests too: stop reading while too many await
+      // their answers.
+      if (conn->next_request - conn->next_to_send >= kMaxUnansweredRequests) {
+        conn->reading_paused = true;
+      }
       if (conn->closed) frames.clear();
     }
     if (frames.empty()) {
@@ -365,8 +385,7 @@ class Server final : public KafkaServer {
             ++conn->next_to_send;
           }
           WriteLocked(*conn);
-          bool pause = conn->queued_bytes > options_.max_queued_response_bytes;
-          if (pause != conn->reading_paused) conn->reading_paused = pause;
+          conn->reading_paused = MustPause(*conn);
         }
       }
     }
@@ -403,7 +422,14 @@ class Server final : public KafkaServer {
       conn.out.erase(0, conn.out_sent);
       conn.out_sent = 0;
     }
-    conn.reading_paused = conn.queued_bytes > options_.max_queued_response_bytes;
+    conn.reading_paused = MustPause(conn);
+  }
+
+  // Whether to stop reading `conn`: its answers are not being read, or too
+  // many of its requests are unanswered.
+  bool MustPause(const Connection& conn) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    return conn.queued_bytes > options_.max_queued_response_bytes ||
+           conn.next_request - conn.next_to_send >= kMaxUnansweredRequests;
   }
 
   void CloseConnLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {

@@ -49,10 +49,10 @@ void BlockCache::Evict() {
 }
 
 std::vector<std::shared_ptr<const BlockCache::BlockData>> BlockCache::Cut(
-    std::shared_ptr<const void> owner, absl::string_view bytes) {
+    std::shared_ptr<const void> owner, absl::string_view bytes, uint64_t held_bytes) {
   auto slab = std::make_shared<Slab>();
   slab->owner = std::move(owner);
-  slab->size = bytes.size();
+  slab->size = std::max<uint64_t>(held_bytes, bytes.size());
   std::vector<std::shared_ptr<const BlockData>> blocks;
   for (uint64_t at = 0; at < bytes.size(); at += options_.block_size) {
     blocks.push_back(std::make_shared<const BlockData>(
@@ -64,7 +64,8 @@ std::vector<std::shared_ptr<const BlockCache::BlockData>> BlockCache::Cut(
 void BlockCache::InsertObject(const std::string& key,
                               std::shared_ptr<const AlignedBuffer> data) {
   absl::string_view bytes = data->view();
-  std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(data), bytes);
+  uint64_t held = data->capacity();  // what the buffer really pins
+  std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(data), bytes, held);
   absl::MutexLock lock(&mu_);
   for (uint64_t index = 0; index < blocks.size(); ++index) {
     Store(key, index, std::move(blocks[index]));
@@ -85,7 +86,8 @@ void BlockCache::Fetch(const std::string& key, uint64_t first, uint64_t last,
     get_bytes_.fetch_add(bytes->size());
     auto owner = std::make_shared<const std::string>(*std::move(bytes));
     absl::string_view view = *owner;
-    std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(owner), view);
+    uint64_t held = owner->capacity();
+    std::vector<std::shared_ptr<const BlockData>> blocks = Cut(std::move(owner), view, held);
     for (uint64_t i = 0; i < blocks.size(); ++i) {
       load->blocks[first + i] = blocks[i];
       Store(key, first + i, std::move(blocks[i]));
@@ -103,7 +105,6 @@ void BlockCache::Fetch(const std::string& key, uint64_t first, uint64_t last,
     }
   }
   Evict();
-  load->done.Notify();
 }
 
 absl::StatusOr<std::string> BlockCache::Read(const std::string& key, uint64_t offset,
@@ -157,6 +158,8 @@ absl::Status BlockCache::ReadInto(const std::string& key, uint64_t offset, uint6
       }
     }
     for (const auto& [a, b] : runs) Fetch(key, a, b, mine);
+    // Once, after every run: waiters then read mine->blocks, complete.
+    mine->done.Notify();
     if (!runs.empty() && !mine->status.ok()) return mine->status;
     for (const auto& w : waits) w->done.WaitForNotification();
     for (const auto& w : waits) {

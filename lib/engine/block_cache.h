@@ -97,14 +97,16 @@ class BlockCache {
 
   void Store(const std::string& key, uint64_t index,
              std::shared_ptr<const BlockData> data) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Cuts `bytes` (owned by `owner`), the start of block `first`, into blocks.
+  // Cuts `bytes` (owned by `owner`, which holds `held_bytes` of memory),
+  // the start of block `first`, into blocks.
   std::vector<std::shared_ptr<const BlockData>> Cut(std::shared_ptr<const void> owner,
-                                                    absl::string_view bytes);
+                                                    absl::string_view bytes, uint64_t held_bytes);
   void Forget(Block& block) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Touch(Block& block, const BlockKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Evict() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // GETs blocks [first, last] of `key` (cut at the object's end) and stores
-  // them; then completes `load`.
+  // them in the cache and in `load` (which the caller completes, once, after
+  // all its runs).
   void Fetch(const std::string& key, uint64_t first, uint64_t last,
              const std::shared_ptr<Load>& load);
 

@@ -46,6 +46,12 @@ class FetcherImpl final : public Fetcher {
 
   ~FetcherImpl() override {
     {
+      // A watch callback firing now (CancelWatch cannot stop it) finds the
+      // fetcher gone instead of using it.
+      absl::MutexLock lock(&alive_->mu);
+      alive_->alive = false;
+    }
+    {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
@@ -150,7 +156,9 @@ class FetcherImpl final : public Fetcher {
     }
     std::weak_ptr<Poll> weak = poll;
     MetadataStore::WatchId id = options_.metadata->WatchHighWatermarks(
-        std::move(watched), [this, weak, token] {
+        std::move(watched), [this, alive = alive_, weak, token] {
+          absl::MutexLock alive_lock(&alive->mu);
+          if (!alive->alive) return;
           std::shared_ptr<Poll> p = weak.lock();
           if (p == nullptr) return;
           {
@@ -285,6 +293,13 @@ class FetcherImpl final : public Fetcher {
   }
 
   const FetcherOptions options_;
+  // Whether this fetcher still exists, for watch callbacks that fire while
+  // it is destroyed. Lock order: Alive::mu, then Poll::mu and mu_.
+  struct Alive {
+    absl::Mutex mu;
+    bool alive ABSL_GUARDED_BY(mu) = true;
+  };
+  const std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
   std::vector<std::thread> workers_;
   std::thread timer_;
   absl::Mutex mu_;

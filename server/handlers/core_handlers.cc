@@ -255,7 +255,9 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   FetchOptions options;
   options.max_wait = absl::Milliseconds(std::clamp(req.max_wait_ms, 0, 60000));
   options.min_bytes = static_cast<uint64_t>(std::max(0, req.min_bytes));
-  options.max_bytes = static_cast<uint64_t>(std::max(0, req.max_bytes));
+  // As Kafka's fetch.max.bytes (55 MiB): no response larger, whatever asked.
+  constexpr uint64_t kMaxFetchBytes = 55 << 20;
+  options.max_bytes = std::min<uint64_t>(std::max(0, req.max_bytes), kMaxFetchBytes);
   // The long-poll holds no thread: the answer is built when the fetcher
   // calls back (at once, or on a commit or the deadline).
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));

@@ -128,6 +128,8 @@ void TuneAllocator() {
 
 int main(int argc, char** argv) {
   TuneAllocator();
+  // Before any thread starts (the agent's curl and TLS connections).
+  signal(SIGPIPE, SIG_IGN);
   absl::SetProgramUsageMessage(
       "warpd: a Kafka-compatible agent that keeps all data in object storage.\n"
       "With no flags: Kafka on 127.0.0.1:9092, HTTP on 127.0.0.1:8080, bucket and "
@@ -261,7 +263,6 @@ int main(int argc, char** argv) {
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  signal(SIGPIPE, SIG_IGN);
   while (!stop_requested) absl::SleepFor(absl::Milliseconds(100));
 
   // Graceful: stop accepting, answer what is in flight (flushing what is

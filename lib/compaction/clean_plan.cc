@@ -1,8 +1,6 @@
 #include "lib/compaction/clean_plan.h"
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "lib/metadata/topic_config.h"
 
 namespace warp::compaction {
@@ -14,14 +12,6 @@ void ReadLong(const TopicConfigs& configs, absl::string_view name, int64_t* out)
 }
 
 }  // namespace
-
-bool HasCleanupPolicy(const TopicConfigs& configs, absl::string_view policy) {
-  for (absl::string_view p :
-       absl::StrSplit(metadata::EffectiveConfig(configs, "cleanup.policy"), ',')) {
-    if (absl::StripAsciiWhitespace(p) == policy) return true;
-  }
-  return false;
-}
 
 std::optional<CleanPolicy> CompactPolicy(const TopicConfigs& configs) {
   if (!HasCleanupPolicy(configs, "compact")) return std::nullopt;

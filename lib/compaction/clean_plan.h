@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "lib/metadata/topic_config.h"
 #include "warp/metadata.h"
 
 namespace warp::compaction {
@@ -22,9 +23,7 @@ struct CleanPolicy {
   double min_dirty_ratio = 0.5;            // min.cleanable.dirty.ratio
 };
 
-// Whether a topic's cleanup.policy (a list) includes `policy` ("delete",
-// "compact").
-bool HasCleanupPolicy(const TopicConfigs& configs, absl::string_view policy);
+using metadata::HasCleanupPolicy;  // lib/metadata/topic_config.h
 
 // The policy of a topic whose cleanup.policy includes `compact`; nullopt
 // for a topic that is not compacted.

@@ -174,4 +174,11 @@ std::string EffectiveConfig(const TopicConfigs& configs, absl::string_view name)
   return rule ? rule->def.default_value : "";
 }
 
+bool HasCleanupPolicy(const TopicConfigs& configs, absl::string_view policy) {
+  for (absl::string_view p : absl::StrSplit(EffectiveConfig(configs, "cleanup.policy"), ',')) {
+    if (absl::StripAsciiWhitespace(p) == policy) return true;
+  }
+  return false;
+}
+
 }  // namespace warp::metadata

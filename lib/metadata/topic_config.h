@@ -41,6 +41,10 @@ const std::vector<ConfigDefinition>& TopicConfigDefinitions();
 // The effective value of `name` for a topic with `configs` set explicitly.
 std::string EffectiveConfig(const TopicConfigs& configs, absl::string_view name);
 
+// Whether a topic's cleanup.policy (a list) includes `policy` ("delete",
+// "compact").
+bool HasCleanupPolicy(const TopicConfigs& configs, absl::string_view policy);
+
 }  // namespace warp::metadata
 
 #endif  // WARP_LIB_METADATA_TOPIC_CONFIG_H_

@@ -4,10 +4,8 @@
 #include <cstring>
 #include <memory>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/metadata/topic_config.h"
@@ -129,14 +127,6 @@ int64_t MaxMessageBytes(const TopicInfo& topic) {
   return v;
 }
 
-bool IsCompacted(const TopicInfo& topic) {
-  for (absl::string_view policy :
-       absl::StrSplit(metadata::EffectiveConfig(topic.configs, "cleanup.policy"), ',')) {
-    if (absl::StripAsciiWhitespace(policy) == "compact") return true;
-  }
-  return false;
-}
-
 // Whether `records` (record batches) hold a record without a key, which a
 // compacted topic refuses as Kafka does. Unreadable batches are left to the
 // producer's validation.
@@ -190,7 +180,7 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         pr.error_code = ErrorCodeFor(KafkaError::kCorruptMessage);
       } else if (static_cast<int64_t>(part.records->size()) > MaxMessageBytes(*info)) {
         pr.error_code = ErrorCodeFor(KafkaError::kMessageTooLarge);
-      } else if (IsCompacted(*info) && HasKeylessRecord(*part.records)) {
+      } else if (metadata::HasCleanupPolicy(info->configs, "compact") && HasKeylessRecord(*part.records)) {
         pr.error_code = static_cast<int16_t>(ErrorCode::kInvalidRecord);
         pr.error_message = absl::StrCat("Compacted topic cannot accept message without key in ",
                                         "topic partition ", topic.name, "-", part.index, ".");

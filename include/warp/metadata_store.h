@@ -43,6 +43,12 @@ struct MetadataStoreOptions {
   int max_group_size = 4096;
   // fsync the local journal (off only for benchmarks).
   bool sync = true;
+  // How long Execute waits for a remote journal (etcd) to accept a command
+  // before failing it with Unavailable, so that callers answer clients with
+  // a retriable error before the clients' own request timeouts (30 s) run
+  // out. A command that was sent may still take effect after that; one
+  // still queued never will.
+  absl::Duration commit_timeout = absl::Seconds(10);
 };
 
 // The outcome of FindBatches.

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "absl/base/thread_annotations.h"
@@ -164,7 +165,7 @@ class JsonGatewayClient final : public EtcdClient {
       body["sort_order"] = options.descending ? "DESCEND" : "ASCEND";
     }
     if (options.keys_only) body["keys_only"] = true;
-    ASSIGN_OR_RETURN(json r, Call("/v3/kv/range", body));
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/range", body, options.deadline));
     RangeResult result;
     result.revision = Int(r.value("header", json::object()), "revision");
     result.more = r.value("more", false);
@@ -270,17 +271,20 @@ class JsonGatewayClient final : public EtcdClient {
 
   // POSTs `body` to `path`, moving through the endpoints on failures that
   // mean "this endpoint cannot answer now".
-  absl::StatusOr<json> Call(absl::string_view path, const json& body) {
+  absl::StatusOr<json> Call(absl::string_view path, const json& body,
+                            absl::Time deadline = absl::InfiniteFuture()) {
     std::string payload = body.dump();
-    absl::Status last;
+    absl::Status last = absl::DeadlineExceededError(absl::StrCat("etcd ", path, ": no time left"));
     size_t attempts = endpoints_.size() * 2;
     for (size_t attempt = 0; attempt < attempts; ++attempt) {
+      absl::Duration left = deadline - absl::Now();
+      if (left <= absl::Milliseconds(10)) break;
       http::HttpRequest request;
       request.method = "POST";
       request.url = absl::StrCat(CurrentEndpoint(), path);
       request.headers = {{"Content-Type", "application/json"}};
       request.body = payload;
-      request.timeout = timeout_;
+      request.timeout = std::min(timeout_, left);
       absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
       if (!response.ok()) {
         last = response.status();

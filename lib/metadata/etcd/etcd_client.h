@@ -34,6 +34,8 @@ struct RangeOptions {
   bool sort_by_mod_revision = false;  // else by key
   bool descending = false;
   bool keys_only = false;
+  // No attempt runs past this (the request timeout still bounds each).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct RangeResult {

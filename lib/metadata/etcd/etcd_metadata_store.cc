@@ -1,5 +1,6 @@
 #include "lib/metadata/etcd/etcd_metadata_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <random>
@@ -75,7 +76,8 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
   absl::Status Start() {
     watcher_ = std::thread([this] { WatchLoop(); });
     proposer_ = std::thread([this] { ProposeLoop(); });
-    return Sync();
+    // Opening may replay a long log: more time than a request's Sync.
+    return SyncUntil(absl::Now() + absl::Seconds(60));
   }
 
   absl::StatusOr<CommandResult> Execute(Command command) override {
@@ -83,16 +85,25 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
     pending.encoded = EncodeCommand(command);
     absl::MutexLock lock(&queue_mu_);
     if (stopping_) return absl::UnavailableError("metadata store is closing");
+    pending.deadline = absl::Now() + options_.commit_timeout;
     queue_.push_back(&pending);
-    queue_mu_.Await(absl::Condition(&pending.done));
+    if (!queue_mu_.AwaitWithDeadline(absl::Condition(&pending.done), pending.deadline)) {
+      return Withdraw(&pending);
+    }
     if (!pending.status.ok()) return pending.status;
     return std::move(pending.result);
   }
 
   // Waits until this replica has applied every log entry that existed when
   // called (etcd reads are linearizable).
-  absl::Status Sync() override {
+  // Bounded by commit_timeout: it runs on request paths (a fetch past the
+  // local high watermark, OffsetFetch), which must answer while etcd is away.
+  absl::Status Sync() override { return SyncUntil(absl::Now() + options_.commit_timeout); }
+
+ private:
+  absl::Status SyncUntil(absl::Time deadline) {
     etcd::RangeOptions newest;
+    newest.deadline = deadline;
     newest.range_end = etcd::PrefixEnd(log_prefix_);
     newest.limit = 1;
     newest.keys_only = true;
@@ -103,8 +114,7 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
     auto caught_up = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {
       return applied_index_ >= target;
     };
-    bool ok = state_mu_.ReaderLockWhenWithTimeout(absl::Condition(&caught_up),
-                                                  absl::Seconds(60));
+    bool ok = state_mu_.ReaderLockWhenWithDeadline(absl::Condition(&caught_up), deadline);
     state_mu_.ReaderUnlock();
     if (!ok) {
       return absl::DeadlineExceededError(
@@ -113,23 +123,50 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
     return absl::OkStatus();
   }
 
- private:
   struct Pending {
     std::string encoded;
+    absl::Time deadline;
+    std::string key;  // the log key of its group once taken by the proposer
     CommandResult result;
     absl::Status status;
     bool done = false;
   };
 
   void Finish(Pending* p, absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    if (p == nullptr) return;  // its caller gave up waiting
     p->status = std::move(status);
     p->done = true;
+  }
+
+  // A command whose commit_timeout ran out: still queued, it is dropped and
+  // never takes effect; already sent, its caller stops waiting and whatever
+  // the append does is applied without it.
+  absl::Status Withdraw(Pending* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    auto queued = std::find(queue_.begin(), queue_.end(), pending);
+    if (queued != queue_.end()) {
+      queue_.erase(queued);
+      return absl::UnavailableError(absl::StrCat(
+          "etcd accepted no command for ", absl::FormatDuration(options_.commit_timeout),
+          "; this one was not sent"));
+    }
+    auto group = in_flight_.find(pending->key);
+    if (group != in_flight_.end()) {
+      std::replace(group->second.begin(), group->second.end(), pending,
+                   static_cast<Pending*>(nullptr));
+    }
+    return absl::UnavailableError(absl::StrCat(
+        "etcd did not confirm the append within ",
+        absl::FormatDuration(options_.commit_timeout),
+        "; the command may or may not take effect"));
   }
 
   // Group commit: everything queued goes into one etcd key.
   void ProposeLoop() {
     for (uint64_t sequence = 1;; ++sequence) {
       std::vector<Pending*> group;
+      std::vector<std::string> commands;
+      // Appends are retried until the last caller of the group gives up.
+      absl::Time deadline = absl::InfinitePast();
       std::string key = absl::StrCat(log_prefix_, replica_id_, "-", Pad(sequence));
       {
         absl::MutexLock lock(&queue_mu_);
@@ -147,19 +184,27 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
           group.push_back(queue_.front());
           queue_.pop_front();
         }
+        // Read under the lock: a caller may give up (Withdraw) once it is
+        // released.
+        for (Pending* p : group) {
+          p->key = key;
+          commands.push_back(std::move(p->encoded));
+          deadline = std::max(deadline, p->deadline);
+        }
         // Registered before the append: the watcher may apply it first.
         in_flight_[key] = group;
       }
-      std::vector<std::string> commands;
-      for (Pending* p : group) commands.push_back(p->encoded);
       std::string entry = EncodeGroup(commands);
       absl::Status status;
-      absl::Time deadline = absl::Now() + absl::Seconds(30);
       for (int attempt = 0;; ++attempt) {
         absl::StatusOr<std::pair<int64_t, bool>> put = client_->PutIfAbsent(key, entry);
         status = put.status();
-        if (status.ok() || absl::Now() > deadline || stop_) break;
-        absl::SleepFor(absl::Milliseconds(std::min(50 << std::min(attempt, 4), 1000)));
+        if (status.ok() || stop_) break;
+        // No attempt starts after the last caller gave up: a command its
+        // caller was told failed is not sent again behind its back.
+        absl::Duration backoff = absl::Milliseconds(std::min(50 << std::min(attempt, 4), 1000));
+        if (absl::Now() + backoff >= deadline) break;
+        absl::SleepFor(backoff);
       }
       if (!status.ok()) {
         absl::MutexLock lock(&queue_mu_);
@@ -239,6 +284,7 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
       if (it != in_flight_.end()) {
         for (size_t i = 0; i < it->second.size(); ++i) {
           Pending* p = it->second[i];
+          if (p == nullptr) continue;  // withdrawn
           if (!commands.ok()) {
             Finish(p, absl::DataLossError(commands.status().message()));
             continue;

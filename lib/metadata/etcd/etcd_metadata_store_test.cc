@@ -190,6 +190,43 @@ TEST(EtcdMetadataStoreTest, AThreeMemberClusterLosesAMember) {
   CommitConcurrently({a.get(), b.get()}, 4, 20, [&](int) { (*cluster)->Kill(0); });
 }
 
+// With etcd gone, commands fail with Unavailable within commit_timeout (a
+// retriable answer for clients) and nothing that failed is half-applied on
+// one replica only; when etcd returns, both replicas commit again and agree.
+TEST(EtcdMetadataStoreTest, EtcdDownFailsCommandsInTimeAndServiceResumes) {
+  std::string url = etcd->Url(NewPrefix());
+  MetadataStoreOptions options;
+  options.commit_timeout = absl::Seconds(1);
+  auto a = Open(url, options), b = Open(url, options);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->Execute(CreateTopic{"t", {}, 1, {}})->ok());
+  etcd->Kill(0);
+  // Several callers at once: the ones queued behind the first give up too.
+  std::vector<std::thread> callers;
+  std::atomic<int> unavailable{0};
+  absl::Time start = absl::Now();
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&, i] {
+      auto r = a->Execute(CommitFile{absl::StrCat("down", i), 100, 0, {Batch(0, 1)}});
+      if (r.status().code() == absl::StatusCode::kUnavailable) unavailable++;
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(unavailable.load(), 4);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(etcd->Restart(0).ok());
+  absl::StatusOr<CommandResult> after = absl::UnavailableError("not tried");
+  for (int i = 0; i < 100 && !after.ok(); ++i) {
+    after = b->Execute(CommitFile{"after", 100, 0, {Batch(0, 1)}});
+    if (!after.ok()) absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  EXPECT_EQ(Index(a.get(), 1), Index(b.get(), 1));
+  EXPECT_EQ(a->GetOffsets({"t", 0})->high_watermark, b->GetOffsets({"t", 0})->high_watermark);
+}
+
 TEST(EtcdMetadataStoreTest, UnreachableEtcdFailsAtOpen) {
   auto store = MetadataStore::Open("etcd://127.0.0.1:1/x");
   EXPECT_FALSE(store.ok());

@@ -46,4 +46,15 @@ int16_t ErrorCodeFor(const absl::Status& status) {
   }
 }
 
+int16_t ErrorCodeFor(const absl::Status& status, kafka::ErrorCode transient) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+      return static_cast<int16_t>(transient);
+    default:
+      return ErrorCodeFor(status);
+  }
+}
+
 }  // namespace warp::server

@@ -37,6 +37,9 @@ kafka::Uuid ToUuid(const TopicId& id);
 
 // Status to Kafka error code, in one place.
 int16_t ErrorCodeFor(const absl::Status& status);
+// As above, but a passing failure (Unavailable, DeadlineExceeded, Aborted:
+// the bucket or the journal away) answers `transient`.
+int16_t ErrorCodeFor(const absl::Status& status, kafka::ErrorCode transient);
 int16_t ErrorCodeFor(KafkaError error);
 
 }  // namespace warp::server

@@ -148,6 +148,17 @@ bool HasKeylessRecord(absl::string_view records) {
   return false;
 }
 
+// A produce that failed for a passing reason (the bucket or the journal
+// unreachable or slow) answers NOT_ENOUGH_REPLICAS, retriable in every
+// client (kafka-python does not know KAFKA_STORAGE_ERROR and would give up).
+// Not REQUEST_TIMED_OUT: librdkafka's idempotent producer counts such a
+// batch as possibly written and turns the OUT_OF_ORDER_SEQUENCE_NUMBER its
+// next batch then gets into a fatal error. If the failed commit did land
+// after all, the retry is found a duplicate and answered with its offset.
+int16_t ProduceErrorCodeFor(const absl::Status& status) {
+  return ErrorCodeFor(status, ErrorCode::kNotEnoughReplicas);
+}
+
 void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<ProduceRequest>(request);
   Agent& agent = *ctx.agent;
@@ -205,7 +216,7 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         for (size_t i = 0; i < slots.size(); ++i) {
           auto& pr = *slots[i];
           if (!status.ok()) {
-            pr.error_code = ErrorCodeFor(status);
+            pr.error_code = ProduceErrorCodeFor(status);
             pr.error_message = std::string(status.message());
             continue;
           }
@@ -217,6 +228,14 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         }
         if (!acks_zero) reply(Response(std::move(*resp)));
       });
+}
+
+// A fetch that failed for a passing reason (the bucket or the journal
+// unreachable) answers NOT_LEADER_OR_FOLLOWER: every client refreshes its
+// metadata and retries, possibly through another agent, where
+// KAFKA_STORAGE_ERROR makes some (kafka-python) raise to the application.
+int16_t FetchErrorCodeFor(const absl::Status& status) {
+  return ErrorCodeFor(status, ErrorCode::kNotLeaderOrFollower);
 }
 
 void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
@@ -234,11 +253,14 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // A client that moved here from another agent may ask for offsets this
   // replica has not applied yet (or a topic it does not know): catch up
   // first, so it gets its records, never OFFSET_OUT_OF_RANGE, and a high
-  // watermark no lower than the one it saw elsewhere.
+  // watermark no lower than the one it saw elsewhere. When the catch-up
+  // fails (the journal is unreachable), "out of range" would be a guess that
+  // makes consumers reset their position: they are told to retry instead.
+  bool unsynced = false;
   for (const FetchPartition& p : partitions) {
     absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(p.tp);
     if (!offsets.ok() || p.offset > offsets->high_watermark) {
-      (void)agent.metadata().Sync();
+      unsynced = !agent.metadata().Sync().ok();
       break;
     }
   }
@@ -254,7 +276,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   Agent* agent_ptr = &agent;
   agent.fetcher().FetchAsync(
       std::move(partitions), options,
-      [topics, agent_ptr, start,
+      [topics, agent_ptr, start, unsynced,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
         FetchResponse resp;
@@ -267,12 +289,14 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
             FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
             pd.partition_index = p.partition;
             if (!fetched.ok()) {
-              pd.error_code = ErrorCodeFor(fetched.status());
+              pd.error_code = FetchErrorCodeFor(fetched.status());
               pd.high_watermark = -1;
               pd.records = std::string();
             } else {
               PartitionRecords& r = (*fetched)[i];
-              pd.error_code = ErrorCodeFor(r.error);
+              pd.error_code = unsynced && r.error == KafkaError::kOffsetOutOfRange
+                                  ? static_cast<int16_t>(ErrorCode::kNotLeaderOrFollower)
+                                  : ErrorCodeFor(r.error);
               pd.high_watermark = r.high_watermark;
               pd.last_stable_offset = r.high_watermark;
               pd.log_start_offset = r.log_start_offset;

@@ -77,8 +77,17 @@ absl::Status Membership::Renew() {
   int64_t now_ms = NowMs();
   AgentInfo self = options_.self;
   self.lease_expires_ms = now_ms + absl::ToInt64Milliseconds(options_.lease);
-  ASSIGN_OR_RETURN(CommandResult registered, options_.metadata->Execute(RegisterAgent{self}));
-  (void)registered;
+  absl::StatusOr<CommandResult> registered = options_.metadata->Execute(RegisterAgent{self});
+  {
+    absl::MutexLock lock(&mu_);
+    if (!registered.ok()) {
+      healthy_since_ms_.reset();
+      return registered.status();
+    }
+    last_renewed_ms_ = now_ms;
+    if (!healthy_since_ms_.has_value()) healthy_since_ms_ = now_ms;
+  }
+  if (!JournalTrusted(now_ms)) return absl::OkStatus();
   bool any_expired = false;
   for (const AgentInfo& agent : options_.metadata->LiveAgents()) {
     any_expired |= agent.lease_expires_ms < now_ms;
@@ -110,13 +119,16 @@ std::vector<AgentInfo> Membership::Live(absl::string_view role) {
     left = left_;
   }
   int64_t now_ms = NowMs();
+  // A lease that ran out while renewals could not be committed says nothing
+  // about its agent: everyone registered stays until the journal is back.
+  bool judge_leases = JournalTrusted(now_ms);
   std::vector<AgentInfo> live;
   bool self_seen = false;
   for (AgentInfo& agent : options_.metadata->LiveAgents()) {
     if (agent.id == options_.self.id) {
       if (left) continue;
       self_seen = true;
-    } else if (agent.lease_expires_ms < now_ms) {
+    } else if (judge_leases && agent.lease_expires_ms < now_ms) {
       continue;
     }
     if (role.empty() || HasRole(agent, role)) live.push_back(std::move(agent));
@@ -127,6 +139,13 @@ std::vector<AgentInfo> Membership::Live(absl::string_view role) {
   std::sort(live.begin(), live.end(),
             [](const AgentInfo& a, const AgentInfo& b) { return a.id < b.id; });
   return live;
+}
+
+bool Membership::JournalTrusted(int64_t now_ms) {
+  const int64_t lease_ms = absl::ToInt64Milliseconds(options_.lease);
+  absl::MutexLock lock(&mu_);
+  return healthy_since_ms_.has_value() && now_ms - *healthy_since_ms_ >= lease_ms &&
+         now_ms - last_renewed_ms_ <= lease_ms / 2;
 }
 
 std::vector<AgentInfo> Membership::LiveServingClients() {

@@ -13,11 +13,18 @@
 // answer even before someone has committed its expiry. Clocks of agents are
 // assumed to agree to well within a lease.
 //
+// Leases are judged only while the journal is healthy as this agent sees
+// it: its own last renewal committed within half a lease, and renewals have
+// been committing for a whole lease (everyone had the chance to renew). An
+// etcd outage or a stall therefore freezes the live set instead of making
+// every agent look dead and moving every client and group.
+//
 // Thread-safety: thread-safe.
 #ifndef WARP_SERVER_MEMBERSHIP_H_
 #define WARP_SERVER_MEMBERSHIP_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,6 +101,8 @@ class Membership {
   explicit Membership(MembershipOptions options);
   void Loop();
   int64_t NowMs() { return absl::ToUnixMillis(clock_->Now()); }
+  // Whether leases can be judged at now_ms (see the file comment).
+  bool JournalTrusted(int64_t now_ms);
 
   const MembershipOptions options_;
   Clock* const clock_;
@@ -101,6 +110,10 @@ class Membership {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool left_ ABSL_GUARDED_BY(mu_) = false;
+  // The start of the last committed renewal, and of the first one of the
+  // current run of committed renewals (none while renewals fail).
+  int64_t last_renewed_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<int64_t> healthy_since_ms_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

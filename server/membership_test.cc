@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/base/manual_clock.h"
+#include "lib/metadata/forwarding_metadata_store.h"
 
 namespace warp::server {
 namespace {
@@ -55,7 +56,7 @@ TEST_F(MembershipTest, RegisterRenewExpireLeave) {
   clock_.Advance(absl::Seconds(6));
   ASSERT_TRUE(a->Renew().ok());
   ASSERT_TRUE(c->Renew().ok());
-  clock_.Advance(absl::Seconds(6));
+  clock_.Advance(absl::Seconds(5));
   EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "c"}));
   EXPECT_EQ(metadata_->LiveAgents().size(), 3u);
   ASSERT_TRUE(a->Renew().ok());
@@ -67,6 +68,56 @@ TEST_F(MembershipTest, RegisterRenewExpireLeave) {
   EXPECT_EQ(Ids(c->Live()), std::vector<std::string>{"a"});
   EXPECT_EQ(Ids(metadata_->LiveAgents()), std::vector<std::string>{"a"});
   ASSERT_TRUE(c->Renew().ok());  // a left agent does not come back
+  EXPECT_EQ(Ids(metadata_->LiveAgents()), std::vector<std::string>{"a"});
+}
+
+// A journal whose commits can be switched off (etcd down).
+class SwitchableJournal final : public metadata::ForwardingMetadataStore {
+ public:
+  using ForwardingMetadataStore::ForwardingMetadataStore;
+  absl::StatusOr<CommandResult> Execute(Command c) override {
+    if (down) return absl::UnavailableError("journal down");
+    return base()->Execute(std::move(c));
+  }
+  bool down = false;
+};
+
+TEST_F(MembershipTest, AJournalOutageFreezesTheLiveSet) {
+  SwitchableJournal journal(metadata_.get());
+  auto join = [&](const std::string& id) {
+    MembershipOptions options;
+    options.metadata = &journal;
+    options.clock = &clock_;
+    options.self = {id, id + ":9092", "z", {"produce", "fetch"}, 0};
+    options.renew_interval = absl::ZeroDuration();
+    return *Membership::Start(options);
+  };
+  auto a = join("a");
+  auto b = join("b");
+  for (int i = 0; i < 6; ++i) {  // a healthy journal for more than a lease
+    clock_.Advance(absl::Seconds(2));
+    ASSERT_TRUE(a->Renew().ok());
+    ASSERT_TRUE(b->Renew().ok());
+  }
+  // The journal goes away for a minute: renewals fail, leases run out on
+  // the clock, and still nobody is dropped or expired.
+  journal.down = true;
+  for (int i = 0; i < 30; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    EXPECT_FALSE(a->Renew().ok());
+    EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "b"}));
+  }
+  // Back: the first renewal expires nobody (b had no chance to renew yet).
+  journal.down = false;
+  ASSERT_TRUE(a->Renew().ok());
+  EXPECT_EQ(Ids(metadata_->LiveAgents()), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "b"}));
+  // b really died during the outage: it is dropped one lease later.
+  for (int i = 0; i < 6; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    ASSERT_TRUE(a->Renew().ok());
+  }
+  EXPECT_EQ(Ids(a->Live()), std::vector<std::string>{"a"});
   EXPECT_EQ(Ids(metadata_->LiveAgents()), std::vector<std::string>{"a"});
 }
 

@@ -13,6 +13,8 @@ Scenarios:
                                  members) reads them; progress goes to
                                  DIR/progress (acked count) so that the test
                                  can inject faults; then checks everything.
+  probe TOPIC                    one record with kafka-python, no retries:
+                                 prints how it ended
 """
 import json
 import os
@@ -57,6 +59,8 @@ class GroupMember(threading.Thread):
         super().__init__(daemon=True)
         self.kind, self.topic, self.group, self.name = kind, topic, group, name
         self.polls = []
+        self.times = []  # when each poll came back
+        self.changes = []  # (time, partitions) of each revoke and assign
         self.generation = 0
         self.stop = threading.Event()
         self.error = None
@@ -71,15 +75,23 @@ class GroupMember(threading.Thread):
             self.error = f"{self.name}: {e!r}"
 
     def run_confluent(self):
-        from confluent_kafka import Consumer
+        from confluent_kafka import Consumer, KafkaException
+        # Offsets are stored by hand, after each record is recorded: with
+        # automatic storing, librdkafka 2.0.2's batch consume() was seen to
+        # store (and commit) offsets past the records it returned when a
+        # rebalance came in the middle of a batch, so the member resumed
+        # after records it never delivered (the committed offset ran ahead
+        # of the polls; warp only stores what the client commits).
         c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": self.group,
                       "client.id": self.name, "auto.offset.reset": "earliest",
+                      "enable.auto.offset.store": False,
                       "enable.auto.commit": True, "auto.commit.interval.ms": 500,
                       "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
                       "fetch.wait.max.ms": 100, "topic.metadata.refresh.interval.ms": 2000})
 
         def on_change(consumer, partitions):
             self.generation += 1
+            self.changes.append((time.time(), sorted(p.partition for p in partitions)))
 
         c.subscribe([self.topic], on_assign=on_change, on_revoke=on_change)
         while not self.stop.is_set():
@@ -87,6 +99,11 @@ class GroupMember(threading.Thread):
                 if m.error():
                     continue
                 self.polls.append((self.generation, m.partition(), m.offset(), m.value()))
+                self.times.append(time.time())
+                try:
+                    c.store_offsets(message=m)
+                except KafkaException:
+                    pass  # revoked meanwhile: the next owner reads it again
         c.close()
 
     def run_kafka_python(self):
@@ -96,9 +113,11 @@ class GroupMember(threading.Thread):
         class Listener(ConsumerRebalanceListener):
             def on_partitions_revoked(self, revoked):
                 member.generation += 1
+                member.changes.append((time.time(), sorted(tp.partition for tp in revoked)))
 
             def on_partitions_assigned(self, assigned):
                 member.generation += 1
+                member.changes.append((time.time(), sorted(tp.partition for tp in assigned)))
 
         c = KafkaConsumer(bootstrap_servers=BOOTSTRAP.split(","), group_id=self.group,
                           client_id=self.name, auto_offset_reset="earliest",
@@ -111,6 +130,7 @@ class GroupMember(threading.Thread):
             for tp, records in c.poll(200).items():
                 for m in records:
                     self.polls.append((self.generation, m.partition, m.offset, m.value))
+                    self.times.append(time.time())
         c.close()
 
 
@@ -146,11 +166,13 @@ def workload():
                GroupMember("kafka-python", topic, group, "member-kafka-python")]
     for m in members:
         m.start()
+    watcher = CommitWatcher(topic, group, partitions)
+    watcher.start()
     p = Producer({"bootstrap.servers": BOOTSTRAP, "enable.idempotence": True,
                   "linger.ms": 5, "message.timeout.ms": 180000,
                   "topic.metadata.refresh.interval.ms": 2000,
                   "reconnect.backoff.max.ms": 500})
-    acked, errors = {}, []
+    acked, errors, ack_times = {}, [], []
     lock = threading.Lock()
 
     def on_delivery(err, msg):
@@ -159,6 +181,7 @@ def workload():
                 errors.append(str(err))
             else:
                 acked[msg.value()] = (msg.partition(), msg.offset())
+                ack_times.append(time.time())
 
     start = time.time()
     for i in range(n):
@@ -190,6 +213,7 @@ def workload():
         if len(seen) >= n or any(m.error for m in members):
             break
         time.sleep(0.5)
+    watcher.stop.set()
     for m in members:
         m.stop.set()
     for m in members:
@@ -200,8 +224,18 @@ def workload():
     seen = set(v for m in members for (_, _, _, v) in m.polls)
     missing = set(acked) - seen
     if missing:
+        # The log check runs first, so that a failure says whether the log
+        # lost the records or the group skipped them.
+        check_log(topic, partitions, acked, n)
         fail(f"the group never read {len(missing)} acknowledged records, e.g. "
-             f"{sorted(missing)[:3]} (polls: {[len(m.polls) for m in members]})")
+             f"{[(v, acked[v]) for v in sorted(missing)[:5]]} although the log has them "
+             f"(polls: {[len(m.polls) for m in members]}, assignment changes "
+             f"{[m.generation for m in members]}; last offset polled per member and "
+             f"partition: {[last_polled(m) for m in members]}; polls near the first: "
+             f"{polls_near(members, acked[min(missing)], start)}; assignment changes: "
+             f"{[[(round(t - start, 2), ps) for t, ps in m.changes] for m in members]}; "
+             f"committed offsets of partition {acked[min(missing)][0]}: "
+             f"{committed_near(watcher, acked[min(missing)], start)})")
     # Polls are monotonic within an assignment, and each poll is consistent
     # with the acknowledged offset of its value.
     for m in members:
@@ -212,12 +246,79 @@ def workload():
                 fail(f"{m.name}: non-monotonic poll on partition {part}: "
                      f"{offset} after {last[key]}")
             last[key] = offset
-            if acked.get(value) != (part, offset):
+            known = acked.get(value)
+            if known is None or known[0] != part or known[1] not in (None, offset):
                 fail(f"{m.name}: polled {value} at {part}/{offset}, acknowledged at "
                      f"{acked.get(value)}")
 
-    # The log: every acknowledged write at exactly its offset, no duplicates,
-    # no records nobody wrote, offsets dense from 0.
+    check_log(topic, partitions, acked, n)
+    rebalances = [m.generation for m in members]
+    unknown = sum(1 for _, offset in acked.values() if offset is None)
+    print(f"OK {n} acknowledged ({unknown} without an offset), read back at their offsets, "
+          f"no duplicates; "
+          f"group polls {[len(m.polls) for m in members]}, assignment changes {rebalances}; "
+          f"longest time without an acknowledgement {longest_gap(ack_times):.2f} s; "
+          f"{time.time() - start:.1f} s", flush=True)
+
+
+class CommitWatcher(threading.Thread):
+    """Records the group's committed offsets every 100 ms, so that a failure
+    shows whether a commit ran ahead of what the members read."""
+
+    def __init__(self, topic, group, partitions):
+        super().__init__(daemon=True)
+        self.topic, self.group, self.partitions = topic, group, partitions
+        self.history = []  # (time, {partition: offset})
+        self.stop = threading.Event()
+
+    def run(self):
+        from confluent_kafka import Consumer, TopicPartition
+        # Never subscribes: it only asks the coordinator (OffsetFetch).
+        c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": self.group,
+                      "enable.auto.commit": False})
+        tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
+        while not self.stop.is_set():
+            try:
+                offsets = {tp.partition: tp.offset for tp in c.committed(tps, timeout=5)}
+                if not self.history or self.history[-1][1] != offsets:
+                    self.history.append((time.time(), offsets))
+            except Exception:  # a diagnostic only
+                pass
+            self.stop.wait(0.1)
+        c.close()
+
+
+def committed_near(watcher, where, start):
+    part, offset = where
+    return [(round(t - start, 2), o.get(part)) for t, o in watcher.history
+            if o.get(part) is not None and abs(o[part] - offset) <= 40]
+
+
+def polls_near(members, where, start):
+    part, offset = where
+    out = []
+    for m in members:
+        for (gen, p, o, _), t in zip(m.polls, m.times):
+            if p == part and abs(o - offset) <= 12:
+                out.append((m.name[7:], gen, o, round(t - start, 2)))
+    return out
+
+
+def longest_gap(times):
+    times = sorted(times)
+    return max((b - a for a, b in zip(times, times[1:])), default=0.0)
+
+
+def last_polled(member):
+    last = {}
+    for _, part, offset, _ in member.polls:
+        last[part] = max(offset, last.get(part, -1))
+    return dict(sorted(last.items()))
+
+
+def check_log(topic, partitions, acked, n):
+    """The log: every acknowledged write at exactly its offset, no
+    duplicates, no records nobody wrote, offsets dense from 0."""
     log, ends = read_back(topic, range(partitions))
     total = 0
     for part, records in log.items():
@@ -231,15 +332,31 @@ def workload():
             if value in by_value:
                 fail(f"duplicate {value} at {by_value[value]} and {(part, offset)}")
             by_value[value] = (part, offset)
-    for value, where in acked.items():
-        if by_value.get(value) != where:
-            fail(f"acknowledged {value} at {where}, the log has it at {by_value.get(value)}")
+    for value, (part, offset) in acked.items():
+        # librdkafka acknowledges a retry the agent found already written
+        # (the first attempt's answer was lost) without an offset: such a
+        # record must be in the log once, in its partition.
+        found = by_value.get(value)
+        if found is None or found[0] != part or (offset is not None and found[1] != offset):
+            fail(f"acknowledged {value} at {(part, offset)}, the log has it at {found}")
     if total != n:
         fail(f"the log holds {total} records, {n} were written")
-    rebalances = [m.generation for m in members]
-    print(f"OK {n} acknowledged, read back at their offsets, no duplicates; "
-          f"group polls {[len(m.polls) for m in members]}, assignment changes {rebalances}; "
-          f"{time.time() - start:.1f} s", flush=True)
 
 
-{"metadata": metadata, "workload": workload}[SCENARIO]()
+def probe():
+    """One record to partition 0 of TOPIC with kafka-python and no retries:
+    prints "OK <offset>", or "ERROR <name> retriable|fatal"."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+    topic = ARGS[0]
+    p = KafkaProducer(bootstrap_servers=BOOTSTRAP.split(","), acks="all", retries=0,
+                      request_timeout_ms=40000, max_block_ms=30000)
+    try:
+        offset = p.send(topic, b"probe", partition=0).get(60).offset
+        print("OK", offset, flush=True)
+    except KafkaError as e:
+        print("ERROR", type(e).__name__, "retriable" if e.retriable else "fatal", flush=True)
+    p.close(5)
+
+
+{"metadata": metadata, "workload": workload, "probe": probe}[SCENARIO]()

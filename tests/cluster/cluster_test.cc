@@ -200,8 +200,9 @@ TEST_F(ClusterTest, ProduceThroughOneAgentConsumeThroughTheOthers) {
 // The Jepsen-style workload (see cluster_clients.py) while `fault` runs once
 // a third of the records are acknowledged.
 void RunWorkload(const std::string& bootstrap, const std::string& name,
-                 const std::function<void()>& fault) {
+                 const std::function<void()>& fault, std::string* workdir = nullptr) {
   std::string dir = testing::NewTempDir(name);
+  if (workdir != nullptr) *workdir = dir;
   auto p = testing::Subprocess::Start(
       {"/usr/bin/python3", Runfile("tests/cluster/cluster_clients.py"), bootstrap, "workload",
        dir, name, name + "-group", "6000"},
@@ -240,15 +241,63 @@ TEST_F(ClusterTest, Kill9OfAnAgentDuringLoad) {
   RunWorkload(AllBootstraps(), "kill9", [&] { agents_[victim]->Kill9(); });
 }
 
-// Disabled: passed alone, then failed once in a full run (2026-11-27): the
-// producer's 6000 records were all acknowledged, but the group never read 7
-// of them (v0004880, v0004884, v0004885: three partitions, after the kill)
-// within 120 s, although it read later ones. Whether the log lost them or
-// the group skipped them is not known yet (the log check runs after the group
-// check). Run with --gtest_also_run_disabled_tests to investigate.
-TEST_F(ClusterTest, DISABLED_EtcdMemberLossDuringLoad) {
+// A 3-member etcd loses one member under load: a short stall, nothing lost.
+// (This test once failed 1 run in 6 under CPU stress: the confluent group
+// member resumed after records it never returned. The checker's commit
+// history showed the client committing offsets past its polls, librdkafka
+// 2.0.2's batch consume storing offsets across a rebalance; its member now
+// stores offsets by hand.)
+TEST_F(ClusterTest, EtcdMemberLossDuringLoad) {
   StartCluster(3);
   RunWorkload(AllBootstraps(), "etcdloss", [&] { etcd_->Kill(1); });
+}
+
+// All etcd members down during the load: nothing is acknowledged while the
+// journal is gone, a produce fails with a retriable error (kafka-python, no
+// retries), the failed produce never takes effect later, and when etcd
+// returns the workload completes and the checker finds every acknowledged
+// record at its offset.
+//
+// Disabled (2026-11-28): everything up to the producer passes (the probe's
+// retriable error, no acknowledgement during the outage, every acknowledged
+// record in the log at its offset), but in 3 runs of 3 the confluent group
+// member never read its partitions again after the outage (its polls stop
+// at the outage, the kafka-python member goes on) although it stays
+// assigned. Not understood yet: the coordinator's state after an outage is
+// the first suspect. Run with --gtest_also_run_disabled_tests.
+TEST_F(ClusterTest, DISABLED_AllEtcdMembersDownDuringLoad) {
+  StartCluster(3);
+  // The probe's topic exists before the outage: creating one is a journal
+  // write too.
+  auto [made, made_out] = Sh(absl::StrCat("echo before | kcat -P -b ", agents_[0]->bootstrap(),
+                                          " -t probe -p 0"));
+  ASSERT_EQ(made, 0) << made_out;
+  auto acked_so_far = [](const std::string& dir) {
+    std::ifstream in(dir + "/progress");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    int64_t acked = -1;
+    (void)absl::SimpleAtoi(text, &acked);
+    return acked;
+  };
+  std::string dir;
+  RunWorkload(
+      AllBootstraps(), "etcddown",
+      [&] {
+        for (int m = 0; m < etcd_->size(); ++m) etcd_->Kill(m);
+        // What was in flight at the kill has been answered after a second.
+        absl::SleepFor(absl::Seconds(1));
+        int64_t before = acked_so_far(dir);
+        auto [status, probe] = Sh(Python(AllBootstraps(), "probe probe"));
+        EXPECT_NE(probe.find("ERROR NotEnoughReplicasError retriable"), std::string::npos)
+            << probe;
+        EXPECT_EQ(acked_so_far(dir), before) << "acknowledged while etcd was down";
+        for (int m = 0; m < etcd_->size(); ++m) ASSERT_TRUE(etcd_->Restart(m).ok());
+      },
+      &dir);
+  // The failed probe did not take effect once etcd was back.
+  auto [status, offsets] =
+      Sh(absl::StrCat("kcat -Q -b ", agents_[1]->bootstrap(), " -t probe:0:-1"));
+  EXPECT_NE(offsets.find("offset 1\n"), std::string::npos) << offsets;
 }
 
 }  // namespace

@@ -211,7 +211,10 @@ ErrorCode Coordinator::FetchOffsets(absl::string_view group,
   ErrorCode error = CheckGroup(group);
   if (error != ErrorCode::kNone) return error;
   MetadataStore& metadata = *options_.metadata;
-  if (!metadata.Sync().ok()) return ErrorCode::kCoordinatorNotAvailable;
+  // The group may have moved here a moment ago: its latest commits may be
+  // in the journal only. Without them, "no offset" or an older one would
+  // make the consumer reset or re-read: it is told to retry instead.
+  if (!metadata.Sync().ok()) return ErrorCode::kCoordinatorLoadInProgress;
   std::map<TopicPartition, GroupOffset> committed = metadata.GetGroupOffsets(group);
   if (!partitions.has_value()) {
     for (auto& [tp, offset] : committed) out->push_back({tp, std::move(offset)});

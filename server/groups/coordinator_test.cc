@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/metadata/forwarding_metadata_store.h"
 #include "lib/protocol/wire/writer.h"
 #include "server/groups/group_lag.h"
 
@@ -367,6 +368,33 @@ TEST_F(CoordinatorTest, GroupLagSeries) {
   EXPECT_TRUE(absl::StrContains(bounded, "partition=\"0\"} 7\n"));
   EXPECT_FALSE(absl::StrContains(bounded, "partition=\"1\""));
   EXPECT_TRUE(absl::StrContains(bounded, "warp_group_lag_series_dropped 1\n"));
+}
+
+// A journal this agent cannot catch up with (etcd away).
+class UnreachableJournal final : public metadata::ForwardingMetadataStore {
+ public:
+  using ForwardingMetadataStore::ForwardingMetadataStore;
+  absl::Status Sync() override { return absl::UnavailableError("journal away"); }
+};
+
+TEST_F(CoordinatorTest, OffsetsAreNotGuessedWhileTheJournalIsAway) {
+  std::string member = JoinAndSync("g");
+  ASSERT_EQ(Commit("g", member, 1, {{{"t", 0}, 7, -1, ""}}),
+            std::vector<ErrorCode>{ErrorCode::kNone});
+  UnreachableJournal away(metadata_.get());
+  CoordinatorOptions options;
+  options.metadata = &away;
+  options.clock = &clock_;
+  options.tick_interval = absl::ZeroDuration();
+  auto other = Coordinator::Create(options);
+  ASSERT_TRUE(other.ok());
+  // Possibly stale offsets would make the consumer re-read or reset: it is
+  // told to retry (the handler turns this into UNSTABLE_OFFSET_COMMIT per
+  // partition for clients that retry only that).
+  std::vector<FetchedOffset> out;
+  EXPECT_EQ((*other)->FetchOffsets("g", std::vector<TopicPartition>{{"t", 0}}, &out),
+            ErrorCode::kCoordinatorLoadInProgress);
+  EXPECT_TRUE(out.empty());
 }
 
 }  // namespace

@@ -205,8 +205,14 @@ void HandleOffsetCommit(const HandlerContext& ctx, Request& request, Reply reply
 
 // The committed offsets of one group in a response's topic/partition shape
 // (OffsetFetch v0-7 and v8 have the same fields under different names).
+//
+// While the journal cannot be read (COORDINATOR_LOAD_IN_PROGRESS, which
+// Kafka answers while it loads a group's offsets), requests of v7 and later
+// that name their partitions get UNSTABLE_OFFSET_COMMIT on each partition
+// instead: librdkafka retries that one until it clears, but gives up for
+// good on a group-level error and leaves the partitions unfetched.
 template <typename TopicOut, typename Requested>
-int16_t FetchGroupOffsets(Agent& agent, const std::string& group,
+int16_t FetchGroupOffsets(Agent& agent, int16_t version, const std::string& group,
                           const std::optional<std::vector<Requested>>& topics,
                           std::vector<TopicOut>* out) {
   std::optional<std::vector<TopicPartition>> partitions;
@@ -218,6 +224,16 @@ int16_t FetchGroupOffsets(Agent& agent, const std::string& group,
   }
   std::vector<groups::FetchedOffset> fetched;
   ErrorCode error = agent.groups().FetchOffsets(group, partitions, &fetched);
+  if (error == ErrorCode::kCoordinatorLoadInProgress && version >= 7 &&
+      partitions.has_value()) {
+    fetched.clear();
+    for (const TopicPartition& tp : *partitions) {
+      groups::FetchedOffset& f = fetched.emplace_back();
+      f.tp = tp;
+      f.error = ErrorCode::kUnstableOffsetCommit;
+    }
+    error = ErrorCode::kNone;
+  }
   std::map<std::string, size_t> by_topic;
   for (groups::FetchedOffset& f : fetched) {
     auto [it, added] = by_topic.emplace(f.tp.topic, out->size());
@@ -235,18 +251,17 @@ int16_t FetchGroupOffsets(Agent& agent, const std::string& group,
 void HandleOffsetFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<OffsetFetchRequest>(request);
   int16_t version = ctx.header.api_version;
-  // The group may have moved here from another agent a moment ago: show the
-  // offsets it committed there.
-  (void)ctx.agent->metadata().Sync();
   OffsetFetchResponse resp;
   if (version >= 8) {
     for (const auto& g : req.groups) {
       OffsetFetchResponse::OffsetFetchResponseGroup& out = resp.groups.emplace_back();
       out.group_id = g.group_id;
-      out.error_code = FetchGroupOffsets(*ctx.agent, g.group_id, g.topics, &out.topics);
+      out.error_code = FetchGroupOffsets(*ctx.agent, version, g.group_id, g.topics,
+                                         &out.topics);
     }
   } else {
-    resp.error_code = FetchGroupOffsets(*ctx.agent, req.group_id, req.topics, &resp.topics);
+    resp.error_code = FetchGroupOffsets(*ctx.agent, version, req.group_id, req.topics,
+                                        &resp.topics);
     if (version < 2 && resp.error_code != 0) {
       // v0-1 have no group-level error: every requested partition carries it.
       for (const auto& t : *req.topics) {

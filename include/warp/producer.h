@@ -62,6 +62,12 @@ struct ProducerOptions {
   // orphan_grace (30 minutes by default), so every commit must come well
   // within it. Keep it below GarbageCollectorOptions::orphan_grace.
   absl::Duration max_commit_delay = absl::Minutes(5);
+  // A flush whose turn to commit comes later than this after its upload
+  // (earlier flushes' commits held it: the journal is slow or away) fails
+  // its appends at once (Unavailable: retriable) instead of waiting its own
+  // full commit timeout behind them, so that clients are answered before
+  // their request timeouts (30 s by default) even in an outage.
+  absl::Duration max_commit_wait = absl::Seconds(10);
   Clock* clock = nullptr;
 };
 

@@ -427,6 +427,53 @@ TEST_F(EngineTest, ACommitTooLateAfterThePutFailsTheFlushInstead) {
   EXPECT_EQ((*ok)[0].base_offset, 0);
 }
 
+// The journal away: the first flush's commit fails after a long wait; the
+// flush queued behind it fails at once instead of waiting as long again.
+class SlowFailingCommits final : public metadata::ForwardingMetadataStore {
+ public:
+  SlowFailingCommits(MetadataStore* base, ObjectStore* bucket, ManualClock* clock)
+      : ForwardingMetadataStore(base), bucket_(bucket), clock_(clock) {}
+  absl::StatusOr<CommandResult> Execute(Command c) override {
+    if (!std::holds_alternative<CommitFile>(c)) return base()->Execute(std::move(c));
+    ++commits;
+    // Both flushes are uploaded before this one gives up.
+    for (int i = 0; i < 500 && bucket_->List("default/data/")->size() < 2; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    clock_->Advance(absl::Seconds(15));
+    return absl::UnavailableError("journal away");
+  }
+  std::atomic<int> commits{0};
+
+ private:
+  ObjectStore* const bucket_;
+  ManualClock* const clock_;
+};
+
+TEST_F(EngineTest, FlushesHeldBehindAFailingCommitFailAtOnce) {
+  ManualClock clock;
+  SlowFailingCommits journal(metadata_.get(), memory_.get(), &clock);
+  ProducerOptions options;
+  options.store = memory_.get();
+  options.metadata = &journal;
+  options.clock = &clock;
+  options.flush_bytes = 1;
+  options.max_commit_wait = absl::Seconds(10);
+  auto producer = *Producer::Create(options);
+  absl::StatusOr<std::vector<ProduceResult>> first, second;
+  std::thread a([&] { first = producer->AppendAndWait({{"t", 0, Batch("one", 1)}}); });
+  absl::SleepFor(absl::Milliseconds(20));
+  std::thread b([&] { second = producer->AppendAndWait({{"t", 0, Batch("two", 1)}}); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(absl::IsUnavailable(first.status())) << first.status();
+  EXPECT_TRUE(absl::IsUnavailable(second.status())) << second.status();
+  EXPECT_EQ(journal.commits.load(), 1);  // the second never tried
+  // The first's object is left to garbage collection (its commit may yet
+  // land); the second's, never sent, is deleted.
+  EXPECT_EQ(memory_->List("default/data/")->size(), 1u);
+}
+
 TEST(BlockCacheTest, CoalescesSharesAndStaysBounded) {
   auto memory = NewMemoryObjectStore();
   auto counting = NewFaultInjectingObjectStore(memory.get(), FaultOptions{});

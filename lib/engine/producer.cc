@@ -263,6 +263,7 @@ class ProducerImpl final : public Producer {
     if (put.ok() && options_.cache != nullptr) {
       options_.cache->InsertObject(commit.object_key, std::move(object));
     }
+    const absl::Time uploaded = clock_->Now();
     // Commits go in flush order: a later flush never becomes visible first.
     {
       absl::MutexLock lock(&mu_);
@@ -278,6 +279,11 @@ class ProducerImpl final : public Producer {
       status = absl::UnavailableError(absl::StrCat(
           "the commit would start more than ", absl::FormatDuration(options_.max_commit_delay),
           " after the object's upload"));
+      (void)options_.store->Delete(commit.object_key);
+    } else if (status.ok() && clock_->Now() - uploaded > options_.max_commit_wait) {
+      status = absl::UnavailableError(absl::StrCat(
+          "earlier commits held this flush for more than ",
+          absl::FormatDuration(options_.max_commit_wait), ": the metadata journal is slow or away"));
       (void)options_.store->Delete(commit.object_key);
     } else if (status.ok()) {
       committed = options_.metadata->Execute(commit);

@@ -128,7 +128,8 @@ class JsonGatewayClient final : public EtcdClient {
   }
 
   absl::StatusOr<std::pair<int64_t, bool>> PutIfAbsent(absl::string_view key,
-                                                       absl::string_view value) override {
+                                                       absl::string_view value,
+                                                       absl::Time deadline) override {
     json body = {
         {"compare", json::array({{{"key", B64(key)},
                                   {"target", "CREATE"},
@@ -136,7 +137,7 @@ class JsonGatewayClient final : public EtcdClient {
                                   {"create_revision", "0"}}})},
         {"success", json::array({{{"request_put", {{"key", B64(key)}, {"value", B64(value)}}}}})},
         {"failure", json::array({{{"request_range", {{"key", B64(key)}}}}})}};
-    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body));
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body, deadline));
     if (r.value("succeeded", false)) {
       return std::make_pair(Int(r.value("header", json::object()), "revision"), true);
     }

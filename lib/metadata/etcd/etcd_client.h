@@ -71,9 +71,11 @@ class EtcdClient {
   // Returns the revision of the put.
   virtual absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value) = 0;
   // Puts only if `key` does not exist. Returns {revision, created}: when not
-  // created, the revision is the existing key's mod revision.
-  virtual absl::StatusOr<std::pair<int64_t, bool>> PutIfAbsent(absl::string_view key,
-                                                               absl::string_view value) = 0;
+  // created, the revision is the existing key's mod revision. No attempt
+  // runs past `deadline`.
+  virtual absl::StatusOr<std::pair<int64_t, bool>> PutIfAbsent(
+      absl::string_view key, absl::string_view value,
+      absl::Time deadline = absl::InfiniteFuture()) = 0;
   virtual absl::StatusOr<RangeResult> Range(absl::string_view key,
                                             const RangeOptions& options = {}) = 0;
   virtual absl::Status DeleteRange(absl::string_view key, absl::string_view range_end) = 0;

@@ -197,7 +197,7 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
       std::string entry = EncodeGroup(commands);
       absl::Status status;
       for (int attempt = 0;; ++attempt) {
-        absl::StatusOr<std::pair<int64_t, bool>> put = client_->PutIfAbsent(key, entry);
+        absl::StatusOr<std::pair<int64_t, bool>> put = client_->PutIfAbsent(key, entry, deadline);
         status = put.status();
         if (status.ok() || stop_) break;
         // No attempt starts after the last caller gave up: a command its

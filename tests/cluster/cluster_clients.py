@@ -61,6 +61,7 @@ class GroupMember(threading.Thread):
         self.polls = []
         self.times = []  # when each poll came back
         self.changes = []  # (time, partitions) of each revoke and assign
+        self.errors = []  # the first errors the client delivered (diagnostics)
         self.generation = 0
         self.stop = threading.Event()
         self.error = None
@@ -97,6 +98,8 @@ class GroupMember(threading.Thread):
         while not self.stop.is_set():
             for m in c.consume(500, 0.2):
                 if m.error():
+                    if len(self.errors) < 20:
+                        self.errors.append((round(time.time(), 2), str(m.error())))
                     continue
                 self.polls.append((self.generation, m.partition(), m.offset(), m.value()))
                 self.times.append(time.time())
@@ -234,6 +237,7 @@ def workload():
              f"partition: {[last_polled(m) for m in members]}; polls near the first: "
              f"{polls_near(members, acked[min(missing)], start)}; assignment changes: "
              f"{[[(round(t - start, 2), ps) for t, ps in m.changes] for m in members]}; "
+             f"client errors: {[[(round(t - start, 2), e) for t, e in m.errors] for m in members]}; "
              f"committed offsets of partition {acked[min(missing)][0]}: "
              f"{committed_near(watcher, acked[min(missing)], start)})")
     # Polls are monotonic within an assignment, and each poll is consistent

@@ -26,7 +26,8 @@ class Dispatcher::Impl {
     for (auto& t : threads_) t.join();
   }
 
-  void Handle(uint64_t connection, const std::string& peer, std::string payload,
+  void Handle(uint64_t connection, const std::string& peer,
+              std::shared_ptr<ConnectionContext> context, std::string payload,
               Respond respond) {
     absl::StatusOr<kafka::DecodedRequest> decoded = kafka::DecodeRequestPayload(payload);
     if (!decoded.ok()) {
@@ -49,11 +50,13 @@ class Dispatcher::Impl {
       respond(absl::UnimplementedError(absl::StrCat("no handler for api key ", header.api_key)));
       return;
     }
-    auto task = [this, header, peer, handler = it->second,
+    auto task = [this, header, peer, context = std::move(context), handler = it->second,
                  request = std::make_shared<kafka::Request>(std::move(*decoded->body)),
                  respond]() {
-      HandlerContext context{header, agent_, peer};
-      handler(context, *request, [header, respond](std::optional<kafka::Response> response) {
+      HandlerContext handler_context{header, agent_, peer,
+                                     dynamic_cast<Session*>(context.get())};
+      handler(handler_context, *request,
+              [header, respond](std::optional<kafka::Response> response) {
         if (!response.has_value()) {
           respond(std::optional<std::string>());
           return;
@@ -133,8 +136,13 @@ Dispatcher::~Dispatcher() = default;
 
 FrameHandler Dispatcher::handler() {
   return [this](const ConnectionInfo& connection, std::string payload, Respond respond) {
-    impl_->Handle(connection.id, connection.peer, std::move(payload), std::move(respond));
+    impl_->Handle(connection.id, connection.peer, connection.context, std::move(payload),
+                  std::move(respond));
   };
+}
+
+std::shared_ptr<ConnectionContext> Dispatcher::NewSession() {
+  return std::make_shared<Session>();
 }
 
 }  // namespace warp::server

@@ -18,6 +18,8 @@ class Dispatcher {
   ~Dispatcher();
   // The FrameHandler to give the KafkaServer.
   FrameHandler handler();
+  // The KafkaServerOptions::new_context that goes with it (a Session).
+  static std::shared_ptr<ConnectionContext> NewSession();
 
  private:
   class Impl;

@@ -11,6 +11,7 @@
 #include "lib/protocol/messages/dispatch.h"
 #include "lib/protocol/wire/frame.h"
 #include "server/agent.h"
+#include "server/session.h"
 
 namespace warp::server {
 
@@ -18,6 +19,9 @@ struct HandlerContext {
   kafka::RequestHeader header;
   Agent* agent;
   std::string client_host;  // "/<ip>" of the connection, as Kafka reports it
+  // The connection's session; null in tests that call handlers directly.
+  // Valid until the handler returns (not in its later callbacks).
+  Session* session = nullptr;
 };
 
 using Reply = std::function<void(std::optional<kafka::Response>)>;

@@ -36,6 +36,7 @@ struct Connection {
   // meanwhile cannot hand later frames over first. Taken before `mu`.
   absl::Mutex dispatch_mu;
   std::string peer;  // "/<ip>", set at accept
+  std::shared_ptr<ConnectionContext> context;  // set at accept
   absl::Mutex mu;
   std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
   // A large frame being received straight into its own buffer (no copy):
@@ -213,6 +214,7 @@ class Server final : public KafkaServer {
       auto conn = std::make_shared<Connection>();
       conn->fd = fd;
       conn->peer = PeerName(peer, peer_len);
+      if (options_.new_context) conn->context = options_.new_context();
       {
         absl::MutexLock lock(&conn->mu);
         conn->last_activity = absl::Now();
@@ -360,7 +362,7 @@ class Server final : public KafkaServer {
     for (auto& [sequence, payload] : frames) {
       std::weak_ptr<Connection> weak = conn;
       uint64_t seq = sequence;
-      handler_(ConnectionInfo{conn->id, conn->peer}, std::move(payload),
+      handler_(ConnectionInfo{conn->id, conn->peer, conn->context}, std::move(payload),
                [this, weak, seq](absl::StatusOr<std::optional<std::string>> response) {
                  Complete(weak, seq, std::move(response));
                });

@@ -22,6 +22,14 @@
 
 namespace warp::server {
 
+// What a frame handler keeps for one connection (its session). The server
+// only holds it: made with the connection by KafkaServerOptions::new_context,
+// dropped when the connection closes and no request of it is running.
+class ConnectionContext {
+ public:
+  virtual ~ConnectionContext() = default;
+};
+
 struct KafkaServerOptions {
   std::string host = "127.0.0.1";
   int port = 9092;  // 0: any free port (see KafkaServer::port())
@@ -34,6 +42,9 @@ struct KafkaServerOptions {
   absl::Duration request_timeout = absl::Seconds(30);
   // Responses queued but unread beyond this stop reading the connection.
   uint64_t max_queued_response_bytes = 64 << 20;
+  // Makes the context of each new connection (see ConnectionContext); null:
+  // connections have none.
+  std::function<std::shared_ptr<ConnectionContext>()> new_context;
 };
 
 // Completes one request: the encoded response frame, or nullopt for "no
@@ -45,6 +56,7 @@ using Respond = std::function<void(absl::StatusOr<std::optional<std::string>>)>;
 struct ConnectionInfo {
   uint64_t id = 0;   // unique per connection (logs, metrics)
   std::string peer;  // the client's address as Kafka shows it: "/127.0.0.1"
+  std::shared_ptr<ConnectionContext> context;  // null without new_context
 };
 
 // Called for every complete request frame (payload without the size prefix).

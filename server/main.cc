@@ -229,6 +229,7 @@ int main(int argc, char** argv) {
   }
   auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get(), 64);
   warp::server::KafkaServerOptions server_options;
+  server_options.new_context = &warp::server::Dispatcher::NewSession;
   server_options.host = kafka_host;
   server_options.port = kafka_port;
   auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher->handler());

@@ -256,14 +256,17 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // watermark no lower than the one it saw elsewhere. When the catch-up
   // fails (the journal is unreachable), "out of range" would be a guess that
   // makes consumers reset their position: they are told to retry instead.
-  bool unsynced = false;
+  // The first fetch of a partition on a connection catches up too: the
+  // client may have been reading it from another agent, whose high
+  // watermark this replica may not have reached yet.
+  bool catch_up = false;
   for (const FetchPartition& p : partitions) {
+    if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) catch_up = true;
+    if (catch_up) continue;
     absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(p.tp);
-    if (!offsets.ok() || p.offset > offsets->high_watermark) {
-      unsynced = !agent.metadata().Sync().ok();
-      break;
-    }
+    if (!offsets.ok() || p.offset > offsets->high_watermark) catch_up = true;
   }
+  bool unsynced = catch_up && !agent.metadata().Sync().ok();
   FetchOptions options;
   options.max_wait = absl::Milliseconds(std::clamp(req.max_wait_ms, 0, 60000));
   options.min_bytes = static_cast<uint64_t>(std::max(0, req.min_bytes));

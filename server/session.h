@@ -1,0 +1,35 @@
+// What warpd remembers about one client connection while it is open (the
+// KafkaServer's ConnectionContext). Later: SASL state, the tenant.
+//
+// Thread-safety: thread-safe.
+#ifndef WARP_SERVER_SESSION_H_
+#define WARP_SERVER_SESSION_H_
+
+#include <set>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/kafka_server.h"
+#include "warp/metadata.h"
+
+namespace warp::server {
+
+class Session final : public ConnectionContext {
+ public:
+  // Whether `tp` is fetched through this connection for the first time;
+  // from now on it is not. A client whose partition moved here from another
+  // agent fetches it here first: the Fetch handler catches up with the
+  // journal then, so that the high watermark it sees never goes back.
+  bool FirstFetch(const TopicPartition& tp) {
+    absl::MutexLock lock(&mu_);
+    return fetched_.insert(tp).second;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::set<TopicPartition> fetched_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace warp::server
+
+#endif  // WARP_SERVER_SESSION_H_

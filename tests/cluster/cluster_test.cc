@@ -1,7 +1,8 @@
 // A warp cluster on loopback (issue 8): three warpd agents over one bucket
-// and an etcd journal, driven by real clients (kcat, confluent-kafka,
-// kafka-python). The tests start and stop everything; every wait polls a
-// condition with a generous timeout.
+// (s3rver, or a local folder) and an etcd journal, driven by real clients
+// (kcat, confluent-kafka, kafka-python). The tests start and stop
+// everything; every wait polls a condition with a generous timeout.
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include "server/groups/placement.h"
 #include "tests/clients/warpd.h"
 #include "tests/util/etcd.h"
+#include "tests/util/s3rver.h"
 #include "tests/util/subprocess.h"
 
 namespace warp {
@@ -49,11 +51,22 @@ struct ClusterView {
 
 class ClusterTest : public ::testing::Test {
  protected:
-  void StartCluster(int etcd_members) {
+  // With `s3`, the agents share a bucket on a real S3-compatible server
+  // (s3rver); else a local folder.
+  void StartCluster(int etcd_members, bool s3 = false) {
     auto etcd = testing::EtcdCluster::Start(etcd_members);
     ASSERT_TRUE(etcd.ok()) << etcd.status();
     etcd_ = *std::move(etcd);
-    bucket_ = testing::NewTempDir("bucket");
+    if (s3) {
+      auto started = testing::S3rver::Start("cluster");
+      ASSERT_TRUE(started.ok()) << started.status();
+      s3_ = *std::move(started);
+      setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+      setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+      bucket_url_ = absl::StrCat("s3://cluster?endpoint=", s3_->endpoint(), "&path_style=true");
+    } else {
+      bucket_url_ = absl::StrCat("file://", testing::NewTempDir("bucket"));
+    }
     for (int i = 0; i < kAgents; ++i) StartAgent(i);
     WaitForBrokers(agents_[0]->bootstrap(), "plain", kAgents);
   }
@@ -61,7 +74,7 @@ class ClusterTest : public ::testing::Test {
   void StartAgent(int i) {
     agents_.push_back(std::make_unique<Warpd>(
         testing::NewTempDir(absl::StrCat("a", i)),
-        std::vector<std::string>{absl::StrCat("--bucket=file://", bucket_),
+        std::vector<std::string>{"--bucket=" + bucket_url_,
                                  "--metadata=" + etcd_->Url("warp"),
                                  absl::StrCat("--agent_id=a", i),
                                  absl::StrCat("--zone=", kZones[i]), "--agent_lease_ms=3000",
@@ -113,7 +126,8 @@ class ClusterTest : public ::testing::Test {
   }
 
   std::unique_ptr<testing::EtcdCluster> etcd_;
-  std::string bucket_;
+  std::unique_ptr<testing::S3rver> s3_;
+  std::string bucket_url_;
   std::vector<std::unique_ptr<Warpd>> agents_;
 };
 
@@ -163,7 +177,7 @@ TEST_F(ClusterTest, MetadataSpreadsLeadersAndRoutesZones) {
 }
 
 TEST_F(ClusterTest, ProduceThroughOneAgentConsumeThroughTheOthers) {
-  StartCluster(1);
+  StartCluster(1, /*s3=*/true);
   // az0 has only a0: every produce goes through it. az1 clients read from
   // a1 and a2, which never saw the records but for the bucket and etcd.
   auto [produced, out] = Sh(absl::StrCat(
@@ -231,7 +245,7 @@ void RunWorkload(const std::string& bootstrap, const std::string& name,
 }
 
 TEST_F(ClusterTest, Kill9OfAnAgentDuringLoad) {
-  StartCluster(1);
+  StartCluster(1, /*s3=*/true);
   // Kill the agent that coordinates the group (and leads a third of the
   // partitions): the producer and both group members must move.
   std::vector<AgentInfo> live;

@@ -10,7 +10,8 @@ Scenarios:
   workload DIR TOPIC GROUP N     the Jepsen-style workload: an idempotent
                                  producer writes N records while a consumer
                                  group (confluent-kafka and kafka-python
-                                 members) reads them; progress goes to
+                                 members) reads them and a kafka-python
+                                 producer writes to TOPIC-plain; progress goes to
                                  DIR/progress (acked count) so that the test
                                  can inject faults; then checks everything.
   probe TOPIC                    one record with kafka-python, no retries:
@@ -157,14 +158,76 @@ def read_back(topic, partitions):
     return out, {tp.partition: ends[tp] for tp in tps}
 
 
+class PlainProducer(threading.Thread):
+    """kafka-python (no idempotence in 2.0.2) producing to its own topic at
+    ~100 records a second with acks=all and retries until `stop`: what it
+    acknowledges must be in the log at that offset; a retry may write a
+    record twice (as with Kafka), which is counted, not failed."""
+
+    def __init__(self, topic, partitions):
+        super().__init__(daemon=True)
+        self.topic, self.partitions = topic, partitions
+        self.acked, self.errors = {}, []
+        self.stop = threading.Event()
+        self.done = threading.Event()
+
+    def run(self):
+        from kafka import KafkaProducer
+        p = KafkaProducer(bootstrap_servers=BOOTSTRAP.split(","), acks="all", retries=1000,
+                          retry_backoff_ms=250, max_in_flight_requests_per_connection=1,
+                          request_timeout_ms=20000, metadata_max_age_ms=2000,
+                          reconnect_backoff_max_ms=500, linger_ms=5)
+        futures = []
+        i = 0
+        start = time.time()
+        while not self.stop.is_set():
+            value = b"kp%07d" % i
+            futures.append((value, p.send(self.topic, value=value,
+                                          partition=i % self.partitions)))
+            i += 1
+            while i / 100.0 > time.time() - start and not self.stop.is_set():
+                time.sleep(0.005)
+        for value, f in futures:
+            try:
+                md = f.get(timeout=180)
+                self.acked[value] = (md.partition, md.offset)
+            except Exception as e:  # reported by the checker
+                self.errors.append(f"{value}: {e!r}")
+        p.close(10)
+        self.done.set()
+
+
+def check_plain_log(plain):
+    log, ends = read_back(plain.topic, range(plain.partitions))
+    found = {}
+    duplicates = 0
+    for part, records in log.items():
+        for offset, value in records:
+            if value in found:
+                duplicates += 1
+            found.setdefault(value, set()).add((part, offset))
+    for value, where in plain.acked.items():
+        if where not in found.get(value, set()):
+            fail(f"kafka-python acknowledged {value} at {where}, the log has it at "
+                 f"{sorted(found.get(value, set()))}")
+    return duplicates
+
+
 def workload():
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
     workdir, topic, group, n = ARGS[0], ARGS[1], ARGS[2], int(ARGS[3])
     partitions = 6
     admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
-    admin.create_topics([NewTopic(topic, num_partitions=partitions,
-                                  replication_factor=1)])[topic].result(60)
+    plain_topic = topic + "-plain"
+    created = admin.create_topics([NewTopic(topic, num_partitions=partitions,
+                                            replication_factor=1),
+                                   NewTopic(plain_topic, num_partitions=3,
+                                            replication_factor=1)])
+    for f in created.values():
+        f.result(60)
+    plain = PlainProducer(plain_topic, 3)
+    plain.start()
     members = [GroupMember("confluent", topic, group, "member-confluent"),
                GroupMember("kafka-python", topic, group, "member-kafka-python")]
     for m in members:
@@ -202,6 +265,7 @@ def workload():
             os.replace(os.path.join(workdir, "progress.tmp"),
                        os.path.join(workdir, "progress"))
     remaining = p.flush(180)
+    plain.stop.set()
     with open(os.path.join(workdir, "progress"), "w") as f:
         f.write(str(n))
     if remaining or errors:
@@ -256,12 +320,18 @@ def workload():
                      f"{acked.get(value)}")
 
     check_log(topic, partitions, acked, n)
+    plain.done.wait(200)
+    if plain.errors or not plain.done.is_set():
+        fail(f"kafka-python producer: {plain.errors[:3]}")
+    plain_duplicates = check_plain_log(plain)
     rebalances = [m.generation for m in members]
     unknown = sum(1 for _, offset in acked.values() if offset is None)
     print(f"OK {n} acknowledged ({unknown} without an offset), read back at their offsets, "
           f"no duplicates; "
           f"group polls {[len(m.polls) for m in members]}, assignment changes {rebalances}; "
           f"longest time without an acknowledgement {longest_gap(ack_times):.2f} s; "
+          f"kafka-python producer: {len(plain.acked)} acknowledged at their offsets, "
+          f"{plain_duplicates} written twice by its retries; "
           f"{time.time() - start:.1f} s", flush=True)
 
 

@@ -22,6 +22,7 @@ namespace warp::metadata {
 namespace {
 
 constexpr size_t kSnapshotChunk = 1 << 20;  // etcd's request limit is 1.5 MiB
+constexpr absl::Duration kAppendAttemptTimeout = absl::Seconds(2);
 
 std::string Pad(int64_t v) { return absl::StrFormat("%020d", v); }
 
@@ -197,7 +198,12 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
       std::string entry = EncodeGroup(commands);
       absl::Status status;
       for (int attempt = 0;; ++attempt) {
-        absl::StatusOr<std::pair<int64_t, bool>> put = client_->PutIfAbsent(key, entry, deadline);
+        // An append in flight when the etcd leader dies can hang until
+        // etcd's own request timeout (seconds): give up on it sooner and
+        // send it again (create-only, so a repeat is harmless) to whichever
+        // member answers.
+        absl::StatusOr<std::pair<int64_t, bool>> put = client_->PutIfAbsent(
+            key, entry, std::min(deadline, absl::Now() + kAppendAttemptTimeout));
         status = put.status();
         if (status.ok() || stop_) break;
         // No attempt starts after the last caller gave up: a command its

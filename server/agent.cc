@@ -92,9 +92,14 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   self.port = config.advertised_port;
   self.node_id = agent->node_id_;
   self.local = true;
-  // Groups are coordinated by the agents that serve clients.
+  // Groups are coordinated by the agents with the fetch role (consumers'
+  // agents), the same set for every agent, whatever its own roles.
   agent->placement_ = std::make_unique<groups::RendezvousPlacement>(
-      [raw] { return raw->membership_->LiveServingClients(); }, self);
+      [raw] {
+        std::vector<AgentInfo> fetch = raw->membership_->Live(kRoleFetch);
+        return fetch.empty() ? raw->membership_->Live(kRoleProduce) : fetch;
+      },
+      self);
   groups::CoordinatorOptions groups_options;
   groups_options.metadata = agent->metadata_.get();
   groups_options.clock = config.clock;

@@ -149,9 +149,19 @@ bool Membership::JournalTrusted(int64_t now_ms) {
 }
 
 std::vector<AgentInfo> Membership::LiveServingClients() {
+  std::vector<absl::string_view> mine;
+  for (absl::string_view role : {kRoleProduce, kRoleFetch}) {
+    if (HasRole(options_.self, role)) mine.push_back(role);
+  }
   std::vector<AgentInfo> live = Live();
   live.erase(std::remove_if(live.begin(), live.end(),
-                            [](const AgentInfo& a) { return !ServesClients(a); }),
+                            [&](const AgentInfo& a) {
+                              if (mine.empty()) return !ServesClients(a);
+                              return !std::all_of(mine.begin(), mine.end(),
+                                                  [&](absl::string_view role) {
+                                                    return HasRole(a, role);
+                                                  });
+                            }),
              live.end());
   return live;
 }

@@ -92,7 +92,11 @@ class Membership {
   // agent is included while it has not left, even before its own
   // registration is applied.
   std::vector<AgentInfo> Live(absl::string_view role = "");
-  // The live agents that serve Kafka clients (produce or fetch role).
+  // The live agents this agent gives its clients (Metadata): those that
+  // have every client role (produce, fetch) this agent has, so that
+  // producers bootstrapped on produce agents stay on produce agents and
+  // consumers on fetch agents (WarpStream's proxy-produce/proxy-consume). An
+  // agent with neither role gives the agents that have either.
   std::vector<AgentInfo> LiveServingClients();
 
   const AgentInfo& self() const { return options_.self; }

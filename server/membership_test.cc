@@ -49,7 +49,13 @@ TEST_F(MembershipTest, RegisterRenewExpireLeave) {
   auto c = Join("c", {"fetch"});
   EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(Ids(a->Live(kRoleJobs)), (std::vector<std::string>{"a", "b"}));
+  // Clients are given agents with every client role of the agent asked.
   EXPECT_EQ(Ids(b->LiveServingClients()), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(Ids(c->LiveServingClients()), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(Ids(a->LiveServingClients()), std::vector<std::string>{"a"});
+  auto d = Join("d", {"produce"});
+  EXPECT_EQ(Ids(d->LiveServingClients()), (std::vector<std::string>{"a", "d"}));
+  ASSERT_TRUE(d->Leave().ok());
 
   // b stops renewing (killed): past its lease it is gone from every view at
   // once, and from the store at the next renewal of anyone.

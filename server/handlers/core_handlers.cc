@@ -171,6 +171,10 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   // Where each accepted batch's result goes.
   std::vector<ProduceResponse::PartitionProduceResponse*> slots;
   bool acks_ok = req.acks == 0 || req.acks == 1 || req.acks == -1;
+  // An agent without the produce role writes nothing (its clients are given
+  // only agents like it, so a producer here was bootstrapped on the wrong
+  // agents): a clear, permanent error rather than endless retries.
+  bool produces = agent.HasRole(kRoleProduce);
   for (auto& topic : req.topic_data) {
     ProduceResponse::TopicProduceResponse& tr = resp->responses.emplace_back();
     tr.name = topic.name;
@@ -182,6 +186,11 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
       pr.base_offset = -1;
       if (!acks_ok) {
         pr.error_code = ErrorCodeFor(KafkaError::kInvalidRequiredAcks);
+      } else if (!produces) {
+        pr.error_code = ErrorCodeFor(KafkaError::kInvalidRequest);
+        pr.error_message = absl::StrCat("agent ", agent.config().agent_id,
+                                        " does not produce (--roles): bootstrap producers on "
+                                        "agents with the produce role");
       } else if (req.transactional_id.has_value()) {
         pr.error_code = ErrorCodeFor(KafkaError::kInvalidTxnState);
         pr.error_message = "transactions are not supported yet";
@@ -261,6 +270,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // watermark this replica may not have reached yet.
   bool catch_up = false;
   for (const FetchPartition& p : partitions) {
+    if (!agent.HasRole(kRoleFetch)) break;  // refused below
     if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) catch_up = true;
     if (catch_up) continue;
     absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(p.tp);
@@ -277,8 +287,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // calls back (at once, or on a commit or the deadline).
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
   Agent* agent_ptr = &agent;
-  agent.fetcher().FetchAsync(
-      std::move(partitions), options,
+  auto answer =
       [topics, agent_ptr, start, unsynced,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
@@ -311,7 +320,14 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
         }
         agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
         reply(Response(std::move(resp)));
-      });
+      };
+  if (!agent.HasRole(kRoleFetch)) {
+    // As for produce: consumers bootstrapped on agents that do not fetch
+    // (INVALID_REQUEST).
+    answer(absl::InvalidArgumentError("this agent does not fetch (--roles)"));
+    return;
+  }
+  agent.fetcher().FetchAsync(std::move(partitions), options, std::move(answer));
 }
 
 // The exact offset and timestamp of the first record at or after

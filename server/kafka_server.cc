@@ -207,6 +207,17 @@ class Server final : public KafkaServer {
         peer_len = sizeof(peer);
         fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len,
                      SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                       errno == ENOMEM)) {
+          // Out of descriptors or memory: the connection stays queued, and
+          // the level-triggered listener would wake every I/O thread again
+          // at once, forever. Stop listening until the reaper's next tick
+          // (at most a second), which may also have closed idle ones.
+          epoll_event ev{};
+          ev.data.u64 = kListenerTag;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+          accept_paused_ = true;
+        }
       }
       if (fd < 0) return;
       int one = 1;
@@ -462,6 +473,13 @@ class Server final : public KafkaServer {
       {
         absl::MutexLock l(&mu_);
         for (auto& [id, conn] : connections_) all.push_back(conn);
+        if (accept_paused_ && listen_fd_ >= 0) {
+          epoll_event ev{};
+          ev.events = EPOLLIN;
+          ev.data.u64 = kListenerTag;
+          epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+        }
+        accept_paused_ = false;
       }
       absl::Time now = absl::Now();
       for (auto& conn : all) {
@@ -490,6 +508,7 @@ class Server final : public KafkaServer {
 
   mutable absl::Mutex mu_;
   int listen_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  bool accept_paused_ ABSL_GUARDED_BY(mu_) = false;  // see Accept()
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 2;
   absl::flat_hash_map<uint64_t, std::shared_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   uint64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -163,6 +164,44 @@ TEST(KafkaServerTest, APortInUseIsAClearError) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find(std::to_string(first->port())), std::string::npos)
       << second.status();
+}
+
+// Out of file descriptors, accept fails while connections wait: the server
+// must neither spin (a level-triggered listener wakes every I/O thread at
+// once) nor stop accepting for good once descriptors are free again.
+TEST(KafkaServerTest, RunningOutOfDescriptorsNeitherSpinsNorStopsAccepting) {
+  auto server = StartEcho();
+  rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 128;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // Client sockets until none is left: the server cannot accept their
+  // peers (same process, same limit), which wait in its backlog.
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 256; ++i) {
+    auto c = std::make_unique<Client>(server->port());
+    bool ok = c->connected();
+    clients.push_back(std::move(c));
+    if (!ok) break;
+  }
+  rusage before, after;
+  getrusage(RUSAGE_SELF, &before);
+  absl::SleepFor(absl::Milliseconds(500));
+  getrusage(RUSAGE_SELF, &after);
+  auto cpu_ms = [](const rusage& r) {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000 +
+           (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1000;
+  };
+  // A spinning server burns ~1 s of CPU (2 I/O threads) in these 0.5 s.
+  EXPECT_LT(cpu_ms(after) - cpu_ms(before), 250);
+  clients.clear();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  // Accepting again within the reaper's tick.
+  Client late(server->port());
+  ASSERT_TRUE(late.connected());
+  ASSERT_TRUE(late.Send(Frame("hello")));
+  EXPECT_EQ(late.Receive(), "5:hello");
 }
 
 }  // namespace

@@ -250,6 +250,12 @@ int main(int argc, char** argv) {
   if (!http.ok()) {
     std::fprintf(stderr, "warpd: HTTP listener: %s\n",
                  std::string(http.status().message()).c_str());
+    // The order of a graceful stop, without its waits: nothing the agent
+    // or a handler still answers may reach a destroyed server.
+    (void)(*agent)->membership().Leave();
+    (*kafka)->Shutdown();
+    dispatcher.reset();
+    agent->reset();
     return 1;
   }
   std::printf("warpd: serving Kafka on %s:%d (advertised %s:%d), HTTP on %s:%d\n"

@@ -78,6 +78,7 @@ absl::Status Membership::Renew() {
   AgentInfo self = options_.self;
   self.lease_expires_ms = now_ms + absl::ToInt64Milliseconds(options_.lease);
   absl::StatusOr<CommandResult> registered = options_.metadata->Execute(RegisterAgent{self});
+  const int64_t done_ms = NowMs();
   {
     absl::MutexLock lock(&mu_);
     if (!registered.ok()) {
@@ -85,9 +86,16 @@ absl::Status Membership::Renew() {
       return registered.status();
     }
     last_renewed_ms_ = now_ms;
-    if (!healthy_since_ms_.has_value()) healthy_since_ms_ = now_ms;
+    // A renewal that took half a lease means a stall: every agent's
+    // renewals were as slow and their leases may have run out meanwhile, so
+    // judging starts over, as after an outage.
+    if (done_ms - now_ms > absl::ToInt64Milliseconds(options_.lease) / 2) {
+      healthy_since_ms_ = done_ms;
+    } else if (!healthy_since_ms_.has_value()) {
+      healthy_since_ms_ = now_ms;
+    }
   }
-  if (!JournalTrusted(now_ms)) return absl::OkStatus();
+  if (!JournalTrusted(done_ms)) return absl::OkStatus();
   bool any_expired = false;
   for (const AgentInfo& agent : options_.metadata->LiveAgents()) {
     any_expired |= agent.lease_expires_ms < now_ms;
@@ -156,7 +164,12 @@ std::vector<AgentInfo> Membership::LiveServingClients() {
   std::vector<AgentInfo> live = Live();
   live.erase(std::remove_if(live.begin(), live.end(),
                             [&](const AgentInfo& a) {
-                              if (mine.empty()) return !ServesClients(a);
+                              // An agent with neither role (jobs only) gives
+                              // agents that do both, so that any client it
+                              // serves is sent where its requests are taken.
+                              if (mine.empty()) {
+                                return !HasRole(a, kRoleProduce) || !HasRole(a, kRoleFetch);
+                              }
                               return !std::all_of(mine.begin(), mine.end(),
                                                   [&](absl::string_view role) {
                                                     return HasRole(a, role);

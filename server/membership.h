@@ -96,7 +96,7 @@ class Membership {
   // have every client role (produce, fetch) this agent has, so that
   // producers bootstrapped on produce agents stay on produce agents and
   // consumers on fetch agents (WarpStream's proxy-produce/proxy-consume). An
-  // agent with neither role gives the agents that have either.
+  // agent with neither role gives the agents that have both.
   std::vector<AgentInfo> LiveServingClients();
 
   const AgentInfo& self() const { return options_.self; }

@@ -49,8 +49,9 @@ TEST_F(MembershipTest, RegisterRenewExpireLeave) {
   auto c = Join("c", {"fetch"});
   EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(Ids(a->Live(kRoleJobs)), (std::vector<std::string>{"a", "b"}));
-  // Clients are given agents with every client role of the agent asked.
-  EXPECT_EQ(Ids(b->LiveServingClients()), (std::vector<std::string>{"a", "c"}));
+  // Clients are given agents with every client role of the agent asked (a
+  // jobs-only agent: both).
+  EXPECT_EQ(Ids(b->LiveServingClients()), std::vector<std::string>{"a"});
   EXPECT_EQ(Ids(c->LiveServingClients()), (std::vector<std::string>{"a", "c"}));
   EXPECT_EQ(Ids(a->LiveServingClients()), std::vector<std::string>{"a"});
   auto d = Join("d", {"produce"});
@@ -80,16 +81,22 @@ TEST_F(MembershipTest, RegisterRenewExpireLeave) {
 // A journal whose commits can be switched off (etcd down).
 class SwitchableJournal final : public metadata::ForwardingMetadataStore {
  public:
-  using ForwardingMetadataStore::ForwardingMetadataStore;
+  SwitchableJournal(MetadataStore* base, ManualClock* clock)
+      : ForwardingMetadataStore(base), clock_(clock) {}
   absl::StatusOr<CommandResult> Execute(Command c) override {
     if (down) return absl::UnavailableError("journal down");
+    clock_->Advance(slow);  // a stalled journal: commits take this long
     return base()->Execute(std::move(c));
   }
   bool down = false;
+  absl::Duration slow = absl::ZeroDuration();
+
+ private:
+  ManualClock* const clock_;
 };
 
 TEST_F(MembershipTest, AJournalOutageFreezesTheLiveSet) {
-  SwitchableJournal journal(metadata_.get());
+  SwitchableJournal journal(metadata_.get(), &clock_);
   auto join = [&](const std::string& id) {
     MembershipOptions options;
     options.metadata = &journal;
@@ -125,6 +132,36 @@ TEST_F(MembershipTest, AJournalOutageFreezesTheLiveSet) {
   }
   EXPECT_EQ(Ids(a->Live()), std::vector<std::string>{"a"});
   EXPECT_EQ(Ids(metadata_->LiveAgents()), std::vector<std::string>{"a"});
+}
+
+TEST_F(MembershipTest, AStallThatSlowsRenewalsExpiresNobody) {
+  SwitchableJournal journal(metadata_.get(), &clock_);
+  auto join = [&](const std::string& id) {
+    MembershipOptions options;
+    options.metadata = &journal;
+    options.clock = &clock_;
+    options.self = {id, id + ":9092", "z", {"produce", "fetch"}, 0};
+    options.renew_interval = absl::ZeroDuration();
+    return *Membership::Start(options);
+  };
+  auto a = join("a");
+  auto b = join("b");
+  for (int i = 0; i < 6; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    ASSERT_TRUE(a->Renew().ok());
+    ASSERT_TRUE(b->Renew().ok());
+  }
+  // Commits take 8 s: b's renewal lands with 2 s of its lease left, a's
+  // lands after b's lease ran out. Nobody is dropped: it was a stall.
+  journal.slow = absl::Seconds(8);
+  ASSERT_TRUE(b->Renew().ok());
+  ASSERT_TRUE(a->Renew().ok());
+  // The stall is over: a's next renewal is quick, b's lease has run out on
+  // the clock, and b has had no chance to renew since.
+  journal.slow = absl::ZeroDuration();
+  ASSERT_TRUE(a->Renew().ok());
+  EXPECT_EQ(Ids(a->Live()), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Ids(metadata_->LiveAgents()), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST_F(MembershipTest, SelfIsLiveBeforeItsRegistrationIsSeen) {

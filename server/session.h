@@ -24,6 +24,11 @@ class Session final : public ConnectionContext {
     absl::MutexLock lock(&mu_);
     return fetched_.insert(tp).second;
   }
+  // Makes the next fetch of `tp` a first one again (the catch-up failed).
+  void Forget(const TopicPartition& tp) {
+    absl::MutexLock lock(&mu_);
+    fetched_.erase(tp);
+  }
 
  private:
   absl::Mutex mu_;

@@ -274,17 +274,18 @@ class ProducerImpl final : public Producer {
     }
     absl::Status status = put;
     absl::StatusOr<CommandResult> committed;
+    bool discard = false;  // never committed: its object is deleted
     if (status.ok() && clock_->Now() - now > options_.max_commit_delay) {
       // Garbage collection may already count the object as an orphan.
       status = absl::UnavailableError(absl::StrCat(
           "the commit would start more than ", absl::FormatDuration(options_.max_commit_delay),
           " after the object's upload"));
-      (void)options_.store->Delete(commit.object_key);
+      discard = true;
     } else if (status.ok() && clock_->Now() - uploaded > options_.max_commit_wait) {
       status = absl::UnavailableError(absl::StrCat(
           "earlier commits held this flush for more than ",
           absl::FormatDuration(options_.max_commit_wait), ": the metadata journal is slow or away"));
-      (void)options_.store->Delete(commit.object_key);
+      discard = true;
     } else if (status.ok()) {
       committed = options_.metadata->Execute(commit);
       status = committed.status();
@@ -300,6 +301,9 @@ class ProducerImpl final : public Producer {
       ++next_commit_;
       buffered_ -= flush->bytes;
     }
+    // After the turn is passed on: flushes held behind this one fail at
+    // once, not one DELETE after another.
+    if (discard) (void)options_.store->Delete(commit.object_key);
     // Answer the appends.
     size_t next = 0;
     for (auto& r : flush->appends) {

@@ -269,14 +269,21 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // client may have been reading it from another agent, whose high
   // watermark this replica may not have reached yet.
   bool catch_up = false;
+  std::vector<TopicPartition> first;  // fetched here for the first time
   for (const FetchPartition& p : partitions) {
     if (!agent.HasRole(kRoleFetch)) break;  // refused below
-    if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) catch_up = true;
+    if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) {
+      first.push_back(p.tp);
+      catch_up = true;
+    }
     if (catch_up) continue;
     absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(p.tp);
     if (!offsets.ok() || p.offset > offsets->high_watermark) catch_up = true;
   }
   bool unsynced = catch_up && !agent.metadata().Sync().ok();
+  if (unsynced) {
+    for (const TopicPartition& tp : first) ctx.session->Forget(tp);
+  }
   FetchOptions options;
   options.max_wait = absl::Milliseconds(std::clamp(req.max_wait_ms, 0, 60000));
   options.min_bytes = static_cast<uint64_t>(std::max(0, req.min_bytes));
@@ -360,7 +367,9 @@ std::pair<int64_t, int64_t> OffsetAtTime(Agent& agent, const TopicPartition& tp,
 void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<ListOffsetsRequest>(request);
   Agent& agent = *ctx.agent;
-  (void)agent.metadata().Sync();  // LATEST must not be older than any ack
+  // LATEST must not be older than any acknowledgement: when the journal
+  // cannot be read, clients are told to retry rather than given a guess.
+  bool unsynced = !agent.metadata().Sync().ok();
   ListOffsetsResponse resp;
   for (const auto& topic : req.topics) {
     auto& tr = resp.topics.emplace_back();
@@ -378,6 +387,10 @@ void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply)
       if (p.timestamp == -2) {
         pr.offset = offsets->log_start_offset;
       } else if (p.timestamp == -1) {
+        if (unsynced) {
+          pr.error_code = static_cast<int16_t>(ErrorCode::kNotLeaderOrFollower);
+          continue;
+        }
         pr.offset = offsets->high_watermark;
       } else if (p.timestamp == -3) {
         // MAX_TIMESTAMP: the batch with the largest max timestamp.

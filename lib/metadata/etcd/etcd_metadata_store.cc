@@ -99,7 +99,23 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
   // called (etcd reads are linearizable).
   // Bounded by commit_timeout: it runs on request paths (a fetch past the
   // local high watermark, OffsetFetch), which must answer while etcd is away.
-  absl::Status Sync() override { return SyncUntil(absl::Now() + options_.commit_timeout); }
+  // A failure is remembered for a second: during an outage, the request
+  // paths that sync fail fast instead of each holding a thread for the
+  // whole timeout.
+  absl::Status Sync() override {
+    absl::Time now = absl::Now();
+    {
+      absl::MutexLock lock(&sync_mu_);
+      if (now - last_sync_failure_ < absl::Seconds(1)) return last_sync_status_;
+    }
+    absl::Status status = SyncUntil(now + options_.commit_timeout);
+    if (!status.ok()) {
+      absl::MutexLock lock(&sync_mu_);
+      last_sync_failure_ = absl::Now();
+      last_sync_status_ = status;
+    }
+    return status;
+  }
 
  private:
   absl::Status SyncUntil(absl::Time deadline) {
@@ -391,6 +407,10 @@ class EtcdMetadataStore final : public StateBackedMetadataStore {
   std::thread proposer_;
   std::thread watcher_;
   int64_t since_snapshot_ = 0;  // watcher thread only
+
+  absl::Mutex sync_mu_;
+  absl::Time last_sync_failure_ ABSL_GUARDED_BY(sync_mu_) = absl::InfinitePast();
+  absl::Status last_sync_status_ ABSL_GUARDED_BY(sync_mu_);
 
   absl::Mutex queue_mu_;
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -20,15 +20,25 @@ class MembershipTest : public ::testing::Test {
     ASSERT_TRUE(m.ok());
     metadata_ = *std::move(m);
   }
-  std::unique_ptr<Membership> Join(const std::string& id, std::vector<std::string> roles) {
+  // `id` with `roles`, through `journal` (default: the store itself).
+  std::unique_ptr<Membership> Join(const std::string& id, std::vector<std::string> roles,
+                                   MetadataStore* journal = nullptr) {
     MembershipOptions options;
-    options.metadata = metadata_.get();
+    options.metadata = journal != nullptr ? journal : metadata_.get();
     options.clock = &clock_;
     options.self = {id, id + ":9092", "z", std::move(roles), 0};
     options.renew_interval = absl::ZeroDuration();
     auto m = Membership::Start(options);
     EXPECT_TRUE(m.ok()) << m.status();
     return *std::move(m);
+  }
+  // Renewals of a and b every 2 s for more than a lease: a healthy journal.
+  static void RenewForALease(ManualClock& clock, Membership& a, Membership& b) {
+    for (int i = 0; i < 6; ++i) {
+      clock.Advance(absl::Seconds(2));
+      ASSERT_TRUE(a.Renew().ok());
+      ASSERT_TRUE(b.Renew().ok());
+    }
   }
   ManualClock clock_;
   std::unique_ptr<MetadataStore> metadata_;
@@ -97,21 +107,9 @@ class SwitchableJournal final : public metadata::ForwardingMetadataStore {
 
 TEST_F(MembershipTest, AJournalOutageFreezesTheLiveSet) {
   SwitchableJournal journal(metadata_.get(), &clock_);
-  auto join = [&](const std::string& id) {
-    MembershipOptions options;
-    options.metadata = &journal;
-    options.clock = &clock_;
-    options.self = {id, id + ":9092", "z", {"produce", "fetch"}, 0};
-    options.renew_interval = absl::ZeroDuration();
-    return *Membership::Start(options);
-  };
-  auto a = join("a");
-  auto b = join("b");
-  for (int i = 0; i < 6; ++i) {  // a healthy journal for more than a lease
-    clock_.Advance(absl::Seconds(2));
-    ASSERT_TRUE(a->Renew().ok());
-    ASSERT_TRUE(b->Renew().ok());
-  }
+  auto a = Join("a", {"produce", "fetch"}, &journal);
+  auto b = Join("b", {"produce", "fetch"}, &journal);
+  RenewForALease(clock_, *a, *b);
   // The journal goes away for a minute: renewals fail, leases run out on
   // the clock, and still nobody is dropped or expired.
   journal.down = true;
@@ -136,21 +134,9 @@ TEST_F(MembershipTest, AJournalOutageFreezesTheLiveSet) {
 
 TEST_F(MembershipTest, AStallThatSlowsRenewalsExpiresNobody) {
   SwitchableJournal journal(metadata_.get(), &clock_);
-  auto join = [&](const std::string& id) {
-    MembershipOptions options;
-    options.metadata = &journal;
-    options.clock = &clock_;
-    options.self = {id, id + ":9092", "z", {"produce", "fetch"}, 0};
-    options.renew_interval = absl::ZeroDuration();
-    return *Membership::Start(options);
-  };
-  auto a = join("a");
-  auto b = join("b");
-  for (int i = 0; i < 6; ++i) {
-    clock_.Advance(absl::Seconds(2));
-    ASSERT_TRUE(a->Renew().ok());
-    ASSERT_TRUE(b->Renew().ok());
-  }
+  auto a = Join("a", {"produce", "fetch"}, &journal);
+  auto b = Join("b", {"produce", "fetch"}, &journal);
+  RenewForALease(clock_, *a, *b);
   // Commits take 8 s: b's renewal lands with 2 s of its lease left, a's
   // lands after b's lease ran out. Nobody is dropped: it was a stall.
   journal.slow = absl::Seconds(8);

@@ -175,7 +175,9 @@ class PlainProducer(threading.Thread):
         from kafka import KafkaProducer
         p = KafkaProducer(bootstrap_servers=BOOTSTRAP.split(","), acks="all", retries=1000,
                           retry_backoff_ms=250, max_in_flight_requests_per_connection=1,
-                          request_timeout_ms=20000, metadata_max_age_ms=2000,
+                          # Batches also expire after this while they
+                          # wait: the etcd outage lasts about 20 s.
+                          request_timeout_ms=60000, metadata_max_age_ms=2000,
                           reconnect_backoff_max_ms=500, linger_ms=5)
         futures = []
         i = 0

@@ -157,23 +157,20 @@ bool Membership::JournalTrusted(int64_t now_ms) {
 }
 
 std::vector<AgentInfo> Membership::LiveServingClients() {
-  std::vector<absl::string_view> mine;
+  // The client roles a listed agent must have: this agent's, or both for an
+  // agent with neither (jobs only), so that any client it serves is sent
+  // where its requests are taken.
+  std::vector<absl::string_view> required;
   for (absl::string_view role : {kRoleProduce, kRoleFetch}) {
-    if (HasRole(options_.self, role)) mine.push_back(role);
+    if (HasRole(options_.self, role)) required.push_back(role);
   }
+  if (required.empty()) required = {kRoleProduce, kRoleFetch};
   std::vector<AgentInfo> live = Live();
   live.erase(std::remove_if(live.begin(), live.end(),
                             [&](const AgentInfo& a) {
-                              // An agent with neither role (jobs only) gives
-                              // agents that do both, so that any client it
-                              // serves is sent where its requests are taken.
-                              if (mine.empty()) {
-                                return !HasRole(a, kRoleProduce) || !HasRole(a, kRoleFetch);
-                              }
-                              return !std::all_of(mine.begin(), mine.end(),
-                                                  [&](absl::string_view role) {
-                                                    return HasRole(a, role);
-                                                  });
+                              return !std::all_of(
+                                  required.begin(), required.end(),
+                                  [&](absl::string_view role) { return HasRole(a, role); });
                             }),
              live.end());
   return live;

@@ -268,10 +268,11 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // The first fetch of a partition on a connection catches up too: the
   // client may have been reading it from another agent, whose high
   // watermark this replica may not have reached yet.
+  const bool fetches = agent.HasRole(kRoleFetch);  // else refused below
   bool catch_up = false;
   std::vector<TopicPartition> first;  // fetched here for the first time
   for (const FetchPartition& p : partitions) {
-    if (!agent.HasRole(kRoleFetch)) break;  // refused below
+    if (!fetches) break;
     if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) {
       first.push_back(p.tp);
       catch_up = true;
@@ -328,7 +329,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
         agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
         reply(Response(std::move(resp)));
       };
-  if (!agent.HasRole(kRoleFetch)) {
+  if (!fetches) {
     // As for produce: consumers bootstrapped on agents that do not fetch
     // (INVALID_REQUEST).
     answer(absl::InvalidArgumentError("this agent does not fetch (--roles)"));

@@ -5,7 +5,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +18,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/status_macros.h"
+#include "lib/metadata/journal_file.h"
 #include "lib/metadata/journal_format.h"
 
 namespace warp::metadata {
@@ -28,22 +28,6 @@ namespace fmt = journal_format;
 
 absl::Status Errno(absl::string_view what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", strerror(errno)));
-}
-
-uint32_t Crc(absl::string_view data) {
-  return static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(data.data()), data.size()));
-}
-
-template <typename T>
-void Put(std::string* out, T v) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-template <typename T>
-T Get(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
 }
 
 absl::Status WriteAll(int fd, absl::string_view data, const std::string& path) {
@@ -117,41 +101,38 @@ class LocalJournal final : public Journal {
       ASSIGN_OR_RETURN(out.snapshot, ReadSnapshot(index));
       out.snapshot_index = index;
     }
+    // Nothing is changed on disk until every file has been read and found
+    // sound: a journal is never replayed, nor cut, past corruption.
     uint64_t expected = 0;  // index of the last entry read
+    journal_file::LogScan newest;
+    std::string newest_path;
+    size_t newest_size = 0;
     for (size_t f = 0; f < logs.size(); ++f) {
       std::string path = Path(Name(fmt::kLogPrefix, logs[f], fmt::kLogSuffix));
       ASSIGN_OR_RETURN(std::string data, ReadFile(path));
       bool last_file = f + 1 == logs.size();
-      size_t pos = 0;
-      while (pos < data.size()) {
-        std::string why;
-        size_t end = 0;
-        uint64_t index = 0;
-        absl::string_view payload;
-        bool incomplete = false;
-        if (!ParseRecord(data, pos, &index, &payload, &end, &incomplete, &why)) {
-          // A torn tail: the last record of the last file, cut short or
-          // never completely written (bad checksum ending at EOF, or zeros).
-          bool torn = last_file && (incomplete || end == data.size() ||
-                                    AllZero(absl::string_view(data).substr(pos)));
-          if (!torn) {
-            return absl::DataLossError(absl::StrCat(
-                "journal ", path, " is corrupt at byte ", pos, ": ", why,
-                "; records after it cannot be replayed safely"));
-          }
-          if (truncate(path.c_str(), pos) != 0) return Errno("truncate", path);
-          out.notes.push_back(absl::StrCat("cut a torn tail of ", data.size() - pos,
-                                           " bytes from ", path, " (", why, ")"));
-          data.resize(pos);
-          break;
-        }
-        if (expected != 0 && index != expected + 1) {
+      journal_file::LogScan scan = journal_file::ScanLog(data, logs[f], last_file);
+      if (scan.tail == journal_file::LogScan::Tail::kCorrupt) {
+        return absl::DataLossError(absl::StrCat(
+            "journal ", path, " is corrupt at byte ", scan.bad_offset, ": ", scan.why,
+            "; nothing was changed, and records after it cannot be replayed safely"));
+      }
+      if (!scan.records.empty()) {
+        uint64_t first = scan.records.front().index;
+        if (expected != 0 && first != expected + 1) {
           return absl::DataLossError(absl::StrCat("journal ", path, " jumps from entry ",
-                                                  expected, " to ", index));
+                                                  expected, " to ", first));
         }
-        expected = index;
-        if (index > out.snapshot_index) out.entries.emplace_back(payload);
-        pos = end;
+        expected = scan.records.back().index;
+      }
+      for (const journal_file::LogRecord& r : scan.records) {
+        if (r.index > out.snapshot_index) out.entries.emplace_back(r.payload);
+      }
+      if (last_file) {
+        newest = std::move(scan);
+        newest.records.clear();  // views into `data`
+        newest_path = path;
+        newest_size = data.size();
       }
     }
     if (!out.entries.empty() &&
@@ -161,9 +142,26 @@ class LocalJournal final : public Journal {
           expected - out.entries.size() + 1));
     }
     last_index_ = std::max(out.snapshot_index, expected);
-    // Append to the newest log file, or start one.
-    uint64_t first = logs.empty() ? last_index_ + 1 : logs.back();
-    RETURN_IF_ERROR(OpenLog(first));
+    bool newest_empty = !logs.empty() && (newest.version == 2
+                                              ? newest.valid_end <= fmt::kLogHeaderSize
+                                              : newest.valid_end == 0);
+    if (newest_empty && logs.back() != last_index_ + 1) {
+      return absl::DataLossError(absl::StrCat("journal ", newest_path,
+                                              " holds no entry but is named after entry ",
+                                              logs.back(), ", not ", last_index_ + 1));
+    }
+    if (newest.tail == journal_file::LogScan::Tail::kTorn) {
+      // A file cut inside its header is cut to nothing, and gets a new one.
+      size_t cut = newest.valid_end;
+      if (truncate(newest_path.c_str(), cut) != 0) return Errno("truncate", newest_path);
+      out.notes.push_back(absl::StrCat("cut a torn tail of ", newest_size - cut,
+                                       " bytes at byte ", cut, " of ", newest_path, " (",
+                                       newest.why, ")"));
+    }
+    // Append to the newest file if it is of the current version, else start
+    // one (an empty file, cut to nothing, is started again in place).
+    bool reuse = !logs.empty() && (newest.version == 2 || newest_empty);
+    RETURN_IF_ERROR(OpenLog(reuse ? logs.back() : last_index_ + 1));
     recovered_ = true;
     return out;
   }
@@ -180,12 +178,7 @@ class LocalJournal final : public Journal {
         return absl::InvalidArgumentError(
             absl::StrCat("journal entry of ", entry.size(), " bytes is too large"));
       }
-      std::string body;
-      Put<uint32_t>(&body, static_cast<uint32_t>(entry.size()));
-      Put<uint64_t>(&body, index++);
-      body.append(entry);
-      Put<uint32_t>(&buffer, Crc(body));
-      buffer.append(body);
+      journal_file::AppendRecord(index++, entry, &buffer);
     }
     absl::Status status = WriteAll(log_fd_, buffer, log_path_);
     if (status.ok() && options_.sync && fdatasync(log_fd_) != 0) {
@@ -207,18 +200,13 @@ class LocalJournal final : public Journal {
     if (index > last_index_) {
       return absl::InvalidArgumentError("snapshot of an entry not yet appended");
     }
-    std::string header;
-    Put<uint32_t>(&header, fmt::kSnapshotMagic);
-    Put<uint32_t>(&header, fmt::kSnapshotVersion);
-    Put<uint64_t>(&header, index);
-    Put<uint64_t>(&header, state.size());
-    Put<uint32_t>(&header, Crc(state));
+    std::string file;
+    journal_file::AppendSnapshot(index, state, &file);
     std::string name = Name(fmt::kSnapshotPrefix, index, fmt::kSnapshotSuffix);
     std::string temp = Path(name + ".tmp");
     int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return Errno("create", temp);
-    absl::Status status = WriteAll(fd, header, temp);
-    if (status.ok()) status = WriteAll(fd, state, temp);
+    absl::Status status = WriteAll(fd, file, temp);
     if (status.ok() && options_.sync && fdatasync(fd) != 0) status = Errno("fsync", temp);
     close(fd);
     if (status.ok() && rename(temp.c_str(), Path(name).c_str()) != 0) {
@@ -248,57 +236,15 @@ class LocalJournal final : public Journal {
  private:
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
-  static bool AllZero(absl::string_view data) {
-    return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
-  }
-
-  // Parses the record at `pos`. On failure, `incomplete` says whether the
-  // record runs past the end of the data (what a crash mid-write leaves).
-  static bool ParseRecord(const std::string& data, size_t pos, uint64_t* index,
-                          absl::string_view* payload, size_t* end,
-                          bool* incomplete, std::string* why) {
-    *end = 0;
-    *incomplete = false;
-    if (data.size() - pos < fmt::kRecordHeaderSize) {
-      *incomplete = true;
-      *why = "incomplete record header";
-      return false;
-    }
-    const char* p = data.data() + pos;
-    uint32_t crc = Get<uint32_t>(p);
-    uint32_t length = Get<uint32_t>(p + 4);
-    if (data.size() - pos - fmt::kRecordHeaderSize < length) {
-      *incomplete = true;
-      *why = absl::StrCat("record of ", length, " bytes runs past the end");
-      return false;
-    }
-    if (length > fmt::kMaxRecordSize) {
-      *why = absl::StrCat("record length ", length, " exceeds the maximum");
-      return false;
-    }
-    *end = pos + fmt::kRecordHeaderSize + length;
-    if (Crc(absl::string_view(p + 4, 12 + length)) != crc) {
-      *why = "checksum mismatch";
-      return false;
-    }
-    *index = Get<uint64_t>(p + 8);
-    *payload = absl::string_view(p + fmt::kRecordHeaderSize, length);
-    return true;
-  }
-
   absl::StatusOr<std::string> ReadSnapshot(uint64_t index) {
     std::string path = Path(Name(fmt::kSnapshotPrefix, index, fmt::kSnapshotSuffix));
     ASSIGN_OR_RETURN(std::string data, ReadFile(path));
-    if (data.size() < fmt::kSnapshotHeaderSize ||
-        Get<uint32_t>(data.data()) != fmt::kSnapshotMagic ||
-        Get<uint32_t>(data.data() + 4) != fmt::kSnapshotVersion ||
-        Get<uint64_t>(data.data() + 8) != index ||
-        Get<uint64_t>(data.data() + 16) != data.size() - fmt::kSnapshotHeaderSize ||
-        Get<uint32_t>(data.data() + 24) !=
-            Crc(absl::string_view(data).substr(fmt::kSnapshotHeaderSize))) {
-      return absl::DataLossError(absl::StrCat("snapshot ", path, " is corrupt"));
+    absl::StatusOr<absl::string_view> state = journal_file::ParseSnapshot(data, index);
+    if (!state.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("snapshot ", path, " is corrupt: ", state.status().message()));
     }
-    return data.substr(fmt::kSnapshotHeaderSize);
+    return std::string(*state);
   }
 
   absl::Status ListFiles(std::vector<uint64_t>* logs, std::vector<uint64_t>* snaps) {
@@ -325,6 +271,25 @@ class LocalJournal final : public Journal {
     std::string path = Path(Name(fmt::kLogPrefix, first, fmt::kLogSuffix));
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return Errno("open", path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      absl::Status status = Errno("stat", path);
+      close(fd);
+      return status;
+    }
+    if (st.st_size == 0) {
+      // A new file starts with its header, durable before any record.
+      std::string header;
+      journal_file::AppendLogHeader(first, &header);
+      absl::Status status = WriteAll(fd, header, path);
+      if (status.ok() && options_.sync && fdatasync(fd) != 0) {
+        status = Errno("fdatasync", path);
+      }
+      if (!status.ok()) {
+        close(fd);
+        return status;
+      }
+    }
     if (log_fd_ >= 0) close(log_fd_);
     log_fd_ = fd;
     log_path_ = path;

@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -15,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/clients/warpd.h"
@@ -254,6 +257,54 @@ while True:
                                   " -t crash -p 0 && kcat -C -b ", warpd->bootstrap(),
                                   " -t crash -p 0 -o -1 -e -q -f '%o %s\\n'"));
   EXPECT_NE(o2.find(absl::StrCat(stored.rbegin()->first + 1, " after")), std::string::npos) << o2;
+}
+
+// A damaged record length in the middle of the newest journal file, with
+// acknowledged records after it, stops warpd at start with one line naming
+// the file and the byte; nothing is cut.
+TEST(WarpdJournalTest, DamagedJournalStopsTheStartAndIsLeftAsItWas) {
+  std::string dir = testing::NewTempDir("warpd-journal");
+  {
+    Warpd warpd(dir);
+    for (int i = 0; i < 5; ++i) {
+      auto [status, out] = Sh(absl::StrCat("echo r", i, " | kcat -P -b ", warpd.bootstrap(),
+                                           " -t journal -p 0"));
+      ASSERT_EQ(status, 0) << out;
+    }
+    ASSERT_EQ(warpd.Stop(), 0);
+  }
+  std::string journal = dir + "/journal";
+  auto [ls_status, logs] = Sh("ls " + journal + "/log-*.wal | tail -1");
+  ASSERT_EQ(ls_status, 0);
+  std::string log(absl::StripTrailingAsciiWhitespace(logs));
+  std::string data;
+  {
+    std::ifstream in(log, std::ios::binary);
+    data.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Records start after the 20-byte file header; each has a 20-byte header
+  // whose bytes 4-7 are the payload length.
+  std::vector<size_t> records;
+  for (size_t pos = 20; pos + 20 <= data.size();) {
+    records.push_back(pos);
+    uint32_t length;
+    std::memcpy(&length, &data[pos + 4], 4);
+    pos += 20 + length;
+  }
+  ASSERT_GE(records.size(), 3u) << "too few journal records to damage one in the middle";
+  size_t victim = records[records.size() / 2];
+  data[victim + 5] ^= 0x10;
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << data;
+  auto [status, out] = Sh(absl::StrCat(
+      Runfile("server/warpd"), " --data_dir=", dir,
+      " --kafka_listen=127.0.0.1:0 --http_listen=127.0.0.1:0 2>&1"));
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find(absl::StrCat(log, " is corrupt at byte ", victim)), std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  std::ifstream in(log, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), data)
+      << "the journal was changed";
 }
 
 TEST_F(WarpdTest, MetricsHealthAndGracefulShutdown) {

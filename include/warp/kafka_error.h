@@ -31,6 +31,7 @@ enum class KafkaError : int16_t {
   kUnknownProducerId = 59,
   kGroupIdNotFound = 69,
   kNonEmptyGroup = 68,
+  kInvalidRecord = 87,
   kStaleInput = -2,  // warp-internal: a compaction input changed meanwhile
 };
 

@@ -14,6 +14,7 @@
 #include "lib/metadata/forwarding_metadata_store.h"
 #include "lib/protocol/record/record_batch.h"
 #include "lib/protocol/record/record_batch_builder.h"
+#include "lib/protocol/record/record_batch_format.h"
 #include "warp/fault_injection.h"
 #include "warp/fetcher.h"
 #include "warp/memory_object_store.h"
@@ -36,6 +37,16 @@ std::string Batch(const std::string& tag, int n, int64_t producer_id = -1,
   options.producer_epoch = producer_id >= 0 ? 0 : -1;
   options.base_sequence = base_sequence;
   return *kafka::BuildRecordBatch(records, options);
+}
+
+// Sets the big-endian int32 at `offset` of `batch` and recomputes its CRC, as
+// a hostile client would.
+void Patch32(std::string* batch, size_t offset, uint32_t value) {
+  for (int i = 0; i < 4; ++i) (*batch)[offset + i] = static_cast<char>(value >> (24 - 8 * i));
+  uint32_t crc = kafka::ComputeRecordBatchCrc(*batch);
+  for (int i = 0; i < 4; ++i) {
+    (*batch)[kafka::kCrcOffset + i] = static_cast<char>(crc >> (24 - 8 * i));
+  }
 }
 
 // The (offset, value) of every record in `records`.
@@ -130,6 +141,46 @@ TEST_F(EngineTest, CorruptBatchesAreRefusedAlone) {
   EXPECT_EQ((*r)[1].error, KafkaError::kNone);
   EXPECT_EQ((*r)[2].error, KafkaError::kCorruptMessage);
   EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+}
+
+// A batch's offset range moves the high watermark, so it must be what the
+// batch holds: a one-record batch claiming 2^31 offsets, an empty batch and
+// counts that disagree with the records are refused (INVALID_RECORD), alone.
+TEST_F(EngineTest, BatchesWhoseOffsetRangeLiesAreRefused) {
+  std::string huge = Batch("one", 1);
+  Patch32(&huge, kafka::kLastOffsetDeltaOffset, 0x7fffffff);
+  std::string empty = Batch("one", 1);
+  Patch32(&empty, kafka::kRecordCountOffset, 0);
+  std::string short_count = Batch("three", 3);  // says 4 records, holds 3
+  Patch32(&short_count, kafka::kLastOffsetDeltaOffset, 3);
+  Patch32(&short_count, kafka::kRecordCountOffset, 4);
+  std::string long_count = Batch("three", 3);  // says 2 records, holds 3
+  Patch32(&long_count, kafka::kLastOffsetDeltaOffset, 1);
+  Patch32(&long_count, kafka::kRecordCountOffset, 2);
+  // Compressed: only decompressing shows the count is wrong.
+  std::vector<kafka::RecordInput> one = {{std::nullopt, "v", {}, 1000}};
+  kafka::RecordBatchOptions zstd;
+  zstd.compression = kafka::Compression::kZstd;
+  std::string compressed = *kafka::BuildRecordBatch(one, zstd);
+  Patch32(&compressed, kafka::kLastOffsetDeltaOffset, 2);
+  Patch32(&compressed, kafka::kRecordCountOffset, 3);
+  std::string good_compressed = *kafka::BuildRecordBatch(one, zstd);
+  auto r = producer_->AppendAndWait({{"t", 0, huge},
+                                     {"t", 0, empty},
+                                     {"t", 0, short_count},
+                                     {"t", 0, long_count},
+                                     {"t", 0, compressed},
+                                     {"t", 1, Batch("ok", 2)},
+                                     {"t", 1, good_compressed}});
+  ASSERT_TRUE(r.ok());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ((*r)[i].error, KafkaError::kInvalidRecord) << i << ": " << (*r)[i].message;
+    EXPECT_FALSE((*r)[i].message.empty()) << i;
+  }
+  EXPECT_EQ((*r)[5].error, KafkaError::kNone);
+  EXPECT_EQ((*r)[6].error, KafkaError::kNone);
+  EXPECT_EQ(metadata_->GetOffsets({"t", 0})->high_watermark, 0);
+  EXPECT_EQ(metadata_->GetOffsets({"t", 1})->high_watermark, 3);
 }
 
 TEST_F(EngineTest, AMultiPartitionAppendLandsInOneObject) {

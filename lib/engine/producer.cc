@@ -138,6 +138,16 @@ class ProducerImpl final : public Producer {
           result.message = std::string(h.status().message());
           break;
         }
+        // The batch's offset range moves the high watermark: it must be the
+        // records it holds (Kafka's LogValidator checks).
+        absl::Status records = kafka::ValidateProducedBatch(b, *h);
+        if (!records.ok()) {
+          result.error = records.code() == absl::StatusCode::kInvalidArgument
+                             ? KafkaError::kInvalidRecord
+                             : KafkaError::kCorruptMessage;
+          result.message = std::string(records.message());
+          break;
+        }
         // Stored with base offset 0 whatever the client sent (the CRC does
         // not cover it): the fetcher gives such a batch its assigned offset.
         char* start = r->batches[i].records.data() + (b.data() - r->batches[i].records.data());

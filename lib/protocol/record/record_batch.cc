@@ -253,6 +253,31 @@ absl::StatusOr<bool> RecordBatchReader::Next(RecordView* record) {
   return more;
 }
 
+absl::Status ValidateProducedBatch(absl::string_view batch,
+                                   const RecordBatchHeader& header,
+                                   size_t max_decompressed_bytes) {
+  if (header.record_count == 0) {
+    return Malformed("a batch must hold at least one record");
+  }
+  if (static_cast<int64_t>(header.last_offset_delta) + 1 != header.record_count) {
+    return Malformed(absl::StrCat("last offset delta ", header.last_offset_delta,
+                                  " does not match the record count ",
+                                  header.record_count));
+  }
+  DecodeOptions options;
+  options.crc_check = CrcCheck::kSkip;
+  options.max_decompressed_bytes = max_decompressed_bytes;
+  ASSIGN_OR_RETURN(RecordBatchReader reader, RecordBatchReader::Open(batch, options));
+  // Next checks each record's fields, that offset deltas strictly increase up
+  // to LastOffsetDelta and, at the end, the count and that nothing is left:
+  // with the count equal to LastOffsetDelta + 1, the deltas are 0, 1, ...
+  RecordView record;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, reader.Next(&record));
+    if (!more) return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<DecodedRecordBatch> DecodedRecordBatch::Decode(
     absl::string_view batch, const DecodeOptions& options) {
   ASSIGN_OR_RETURN(RecordBatchReader reader,

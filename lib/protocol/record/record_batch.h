@@ -237,6 +237,19 @@ class DecodedRecordBatch {
   std::vector<RecordHeaderView> headers_;  // records_[i].headers point here.
 };
 
+// Checks what a Kafka broker checks of a batch a producer sent, beyond its
+// header: it holds at least one record, its record count and LastOffsetDelta
+// agree (LastOffsetDelta + 1 == RecordCount), and its records, each decoded,
+// fill it exactly with offset deltas 0, 1, ..., RecordCount - 1. A
+// compressed batch is decompressed to count them, as Kafka does (at most
+// `max_decompressed_bytes`, held only during the call); an uncompressed one
+// is read in place. `header` must be ParseRecordBatchHeader(batch), whose CRC
+// check this does not repeat. InvalidArgumentError says what is wrong
+// (Kafka's INVALID_RECORD); DataLossError a corrupt compressed payload.
+absl::Status ValidateProducedBatch(
+    absl::string_view batch, const RecordBatchHeader& header,
+    size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes);
+
 // A buffer of concatenated batches, framed.
 struct RecordBatchSequence {
   // Each complete batch, in order (size == its BatchLength + 12).

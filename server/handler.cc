@@ -1,5 +1,7 @@
 #include "server/handler.h"
 
+#include "lib/protocol/messages/request_codec.h"
+
 namespace warp::server {
 
 const absl::flat_hash_map<int16_t, Handler>& Handlers() {
@@ -11,6 +13,14 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
     return t;
   }();
   return *table;
+}
+
+kafka::ApiVersionsResponse AdvertisedApiVersions() {
+  kafka::ApiVersionsResponse response = kafka::MakeApiVersionsResponse();
+  std::erase_if(response.api_keys, [](const kafka::ApiVersionsResponse::ApiVersion& api) {
+    return !Handlers().contains(api.api_key);
+  });
+  return response;
 }
 
 kafka::Uuid ToUuid(const TopicId& id) {

@@ -36,6 +36,11 @@ void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterTopicHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterGroupHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
+// The ApiVersions answer: each API of served_apis.txt that has a handler in
+// Handlers(), at its served versions. One source of truth: an API with a
+// codec but no handler is never advertised.
+kafka::ApiVersionsResponse AdvertisedApiVersions();
+
 // A topic id as Kafka's Uuid (big-endian halves).
 kafka::Uuid ToUuid(const TopicId& id);
 

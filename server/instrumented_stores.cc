@@ -84,6 +84,12 @@ class CountedMetadataStore final : public metadata::ForwardingMetadataStore {
     return r;
   }
 
+  // A Sync is a linearizable read of the journal (an etcd round trip).
+  absl::Status Sync() override {
+    m_->counter("warp_metadata_syncs_total").fetch_add(1);
+    return base()->Sync();
+  }
+
  private:
   std::unique_ptr<MetadataStore> owned_;
   Metrics* m_;

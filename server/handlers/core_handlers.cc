@@ -2,6 +2,7 @@
 // (FindCoordinator and the group APIs are in group_handlers.cc).
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "absl/strings/numbers.h"
@@ -19,19 +20,11 @@ namespace {
 
 using namespace kafka;  // NOLINT: the handlers speak the protocol's names
 
-// librdkafka before 2.3 (Debian's 2.0.2: kcat, confluent-kafka) sends gzip,
-// snappy and lz4 batches uncompressed, silently, unless the broker lists
-// Produce from v0 and Fetch from v0 (librdkafka issue 4956). Listing v0 costs
-// nothing: clients use their highest common version (>= 3 for every client
-// warp supports); a request below the served range closes the connection.
+// The first Fetch version whose records are record batches (magic 2).
+constexpr int16_t kFirstRecordBatchFetchVersion = 4;
+
 void HandleApiVersions(const HandlerContext&, Request&, Reply reply) {
-  ApiVersionsResponse response = MakeApiVersionsResponse();
-  for (auto& api : response.api_keys) {
-    if (api.api_key == ProduceRequest::kApiKey || api.api_key == FetchRequest::kApiKey) {
-      api.min_version = 0;
-    }
-  }
-  reply(Response(std::move(response)));
+  reply(Response(AdvertisedApiVersions()));
 }
 
 // Every partition is led by one of `brokers`, spread round-robin; the
@@ -96,16 +89,26 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
     }
   } else {
     bool may_create = ctx.header.api_version < 4 || req.allow_auto_topic_creation;
+    // A name this replica does not know may have been created on another
+    // agent: the journal is synced once per request at most, however many
+    // names are unknown, and never for a name that cannot be a topic.
+    bool synced = false;
     for (const auto& t : *req.topics) {
       std::string name = t.name.value_or("");
-      std::optional<TopicInfo> topic = agent.FindTopic(name);
+      MetadataResponse::MetadataResponseTopic missing;
+      missing.name = name;
+      if (!metadata::ValidateTopicName(name).ok()) {
+        missing.error_code = ErrorCodeFor(KafkaError::kInvalidTopic);
+        resp.topics.push_back(missing);
+        continue;
+      }
+      std::optional<TopicInfo> topic = agent.metadata().GetTopic(name);
+      if (!topic.has_value() && !synced) {
+        synced = true;
+        if (agent.metadata().Sync().ok()) topic = agent.metadata().GetTopic(name);
+      }
       if (!topic.has_value()) {
-        metadata::ConfigCheck legal = metadata::ValidateTopicName(name);
-        MetadataResponse::MetadataResponseTopic missing;
-        missing.name = name;
-        if (!legal.ok()) {
-          missing.error_code = ErrorCodeFor(KafkaError::kInvalidTopic);
-        } else if (may_create && agent.MaybeAutoCreate(name)) {
+        if (may_create && agent.MaybeAutoCreate(name)) {
           topic = agent.metadata().GetTopic(name);
         } else {
           missing.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);
@@ -247,10 +250,33 @@ int16_t FetchErrorCodeFor(const absl::Status& status) {
   return ErrorCodeFor(status, ErrorCode::kNotLeaderOrFollower);
 }
 
+// Fetch v0-3 are listed only for librdkafka's feature detection
+// (served_apis.txt): those versions cannot carry the record batches warp
+// stores (magic 2) and warp does not convert them down, so every partition
+// is answered UNSUPPORTED_VERSION.
+void AnswerLegacyFetch(const FetchRequest& req, Reply reply) {
+  FetchResponse resp;
+  for (const auto& topic : req.topics) {
+    FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
+    tr.topic = topic.topic;
+    for (const auto& p : topic.partitions) {
+      FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
+      pd.partition_index = p.partition;
+      pd.error_code = ToInt16(ErrorCode::kUnsupportedVersion);
+      pd.high_watermark = -1;
+    }
+  }
+  reply(Response(std::move(resp)));
+}
+
 void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<FetchRequest>(request);
   Agent& agent = *ctx.agent;
   agent.metrics().counter("warp_fetch_requests_total").fetch_add(1);
+  if (ctx.header.api_version < kFirstRecordBatchFetchVersion) {
+    AnswerLegacyFetch(req, std::move(reply));
+    return;
+  }
   absl::Time start = absl::Now();
   std::vector<FetchPartition> partitions;
   for (const auto& topic : req.topics) {
@@ -423,8 +449,10 @@ void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply rep
     reply(Response(std::move(resp)));
     return;
   }
-  if (req.producer_id >= 0 && req.producer_epoch >= 0) {
-    // An idempotent producer bumping its epoch (KIP-360).
+  // An idempotent producer bumping its epoch (KIP-360); at the last epoch it
+  // gets a new producer id instead, as from Kafka, so the epoch never wraps.
+  if (req.producer_id >= 0 && req.producer_epoch >= 0 &&
+      req.producer_epoch < std::numeric_limits<int16_t>::max() - 1) {
     resp.producer_id = req.producer_id;
     resp.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
     reply(Response(std::move(resp)));

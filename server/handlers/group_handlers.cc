@@ -39,8 +39,14 @@ struct CoordinatorAnswer {
 CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key) {
   CoordinatorAnswer answer;
   if (key_type == kKeyTypeTransaction) {
-    answer.error = ErrorCode::kCoordinatorNotAvailable;
-    answer.message = "transactions are not supported by this warp version yet";
+    // Until transactions land: the one FindCoordinator error that clients
+    // (librdkafka, the Java client, kafkajs) take as final, so that a
+    // transactional producer fails at once with this message instead of
+    // retrying until its timeout (COORDINATOR_NOT_AVAILABLE is retried).
+    answer.error = ErrorCode::kTransactionalIdAuthorizationFailed;
+    answer.message =
+        "transactions are not supported by this warp version yet: there is no "
+        "transaction coordinator";
     return answer;
   }
   if (key_type != kKeyTypeGroup) {

@@ -93,7 +93,9 @@ TEST_F(GroupHandlersTest, FindCoordinatorAnswersThisAgent) {
   EXPECT_EQ(v4.coordinators[1].node_id, agent_->node_id());
   req.key_type = 1;
   auto txn = Call<FindCoordinatorResponse>(req, 4);
-  EXPECT_EQ(txn.coordinators[0].error_code, Code(ErrorCode::kCoordinatorNotAvailable));
+  // Final for clients until transactions land (docs/operations.md).
+  EXPECT_EQ(txn.coordinators[0].error_code,
+            Code(ErrorCode::kTransactionalIdAuthorizationFailed));
   EXPECT_TRUE(txn.coordinators[0].error_message.has_value());
 }
 

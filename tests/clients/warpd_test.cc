@@ -259,6 +259,31 @@ while True:
   EXPECT_NE(o2.find(absl::StrCat(stored.rbegin()->first + 1, " after")), std::string::npos) << o2;
 }
 
+// Until transactions land, a transactional producer is told so at once
+// (a fatal error with the reason), not left retrying until its timeout.
+TEST_F(WarpdTest, TransactionalProducerFailsAtOnceWithTheReason) {
+  std::string script = absl::StrCat(R"(
+import time
+from confluent_kafka import Producer, KafkaException
+p = Producer({'bootstrap.servers': ')", warpd_->bootstrap(), R"(', 'transactional.id': 'tx'})
+start = time.time()
+try:
+    p.init_transactions(60)
+    print('initialised')
+except KafkaException as e:
+    print('failed in %.1f s fatal=%s: %s' % (time.time() - start, e.args[0].fatal(), e.args[0].str()))
+)");
+  std::string path = testing::NewTempDir("txn") + ".py";
+  std::ofstream(path) << script;
+  auto [status, out] = Sh("/usr/bin/python3 " + path + " 2>/dev/null");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("fatal=True"), std::string::npos) << out;
+  EXPECT_NE(out.find("transactions are not supported"), std::string::npos) << out;
+  double seconds = 100;
+  std::sscanf(out.c_str(), "failed in %lf", &seconds);
+  EXPECT_LT(seconds, 20) << out;  // librdkafka would retry for the whole 60 s
+}
+
 // A damaged record length in the middle of the newest journal file, with
 // acknowledged records after it, stops warpd at start with one line naming
 // the file and the byte; nothing is cut.

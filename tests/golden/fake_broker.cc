@@ -60,12 +60,11 @@ class FakeBroker::Visitor {
  private:
   Result Answer(const ApiVersionsRequest&) {
     ApiVersionsResponse response = MakeApiVersionsResponse();
-    if (broker_.options_.advertise_legacy_produce_fetch) {
+    if (!broker_.options_.advertise_legacy_produce_fetch) {
+      // Only the versions that carry record batches (magic 2).
       for (ApiVersionsResponse::ApiVersion& api : response.api_keys) {
-        if (api.api_key == ProduceRequest::kApiKey ||
-            api.api_key == FetchRequest::kApiKey) {
-          api.min_version = 0;
-        }
+        if (api.api_key == ProduceRequest::kApiKey) api.min_version = 3;
+        if (api.api_key == FetchRequest::kApiKey) api.min_version = 4;
       }
     }
     return Reply(std::move(response));

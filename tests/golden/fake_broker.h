@@ -50,7 +50,8 @@ struct FakeBrokerOptions {
   // KIP-896 (issue confluentinc/librdkafka#4956; Debian 12 has 2.0.2)
   // derives "broker supports gzip/snappy/lz4" from Produce v2 and Fetch v2
   // being advertised, and otherwise silently sends those batches
-  // uncompressed. False advertises exactly the served ranges.
+  // uncompressed. False advertises only the versions that carry record
+  // batches (Produce from 3, Fetch from 4).
   bool advertise_legacy_produce_fetch = true;
 };
 

@@ -181,11 +181,11 @@ TEST(FakeBrokerTest, ApiVersionsAdvertisesProduceAndFetchFromZeroByDefault) {
     int checked = 0;
     for (const auto& api : response.api_keys) {
       if (api.api_key == ProduceRequest::kApiKey) {
-        EXPECT_EQ(api.min_version, legacy ? 0 : ProduceRequest::kMinVersion);
+        EXPECT_EQ(api.min_version, legacy ? 0 : 3);
         ++checked;
       }
       if (api.api_key == FetchRequest::kApiKey) {
-        EXPECT_EQ(api.min_version, legacy ? 0 : FetchRequest::kMinVersion);
+        EXPECT_EQ(api.min_version, legacy ? 0 : 4);
         ++checked;
       }
     }

@@ -10,8 +10,8 @@ namespace warp::kafka {
 namespace {
 
 constexpr ApiVersionRange kServedApis[] = {
-    {0, "Produce", 3, 9, 9},
-    {1, "Fetch", 4, 12, 12},
+    {0, "Produce", 0, 9, 9},
+    {1, "Fetch", 0, 12, 12},
     {2, "ListOffsets", 0, 7, 6},
     {3, "Metadata", 0, 12, 9},
     {8, "OffsetCommit", 0, 8, 8},

@@ -105,8 +105,12 @@ absl::Status FetchRequest::Decode(Reader& reader, int16_t version) {
   RETURN_IF_ERROR(reader.ReadInt32(&replica_id));
   RETURN_IF_ERROR(reader.ReadInt32(&max_wait_ms));
   RETURN_IF_ERROR(reader.ReadInt32(&min_bytes));
-  RETURN_IF_ERROR(reader.ReadInt32(&max_bytes));
-  RETURN_IF_ERROR(reader.ReadInt8(&isolation_level));
+  if (version >= 3) {
+    RETURN_IF_ERROR(reader.ReadInt32(&max_bytes));
+  }
+  if (version >= 4) {
+    RETURN_IF_ERROR(reader.ReadInt8(&isolation_level));
+  }
   if (version >= 7) {
     RETURN_IF_ERROR(reader.ReadInt32(&session_id));
   }
@@ -146,8 +150,12 @@ absl::Status FetchRequest::Encode(Writer& writer, int16_t version) const {
   writer.WriteInt32(replica_id);
   writer.WriteInt32(max_wait_ms);
   writer.WriteInt32(min_bytes);
-  writer.WriteInt32(max_bytes);
-  writer.WriteInt8(isolation_level);
+  if (version >= 3) {
+    writer.WriteInt32(max_bytes);
+  }
+  if (version >= 4) {
+    writer.WriteInt8(isolation_level);
+  }
   if (version >= 7) {
     writer.WriteInt32(session_id);
   }
@@ -252,8 +260,12 @@ void FetchResponse::SnapshotId::Encode(Writer& writer, int16_t version) const {
 
 absl::Status FetchResponse::AbortedTransaction::Decode(Reader& reader, int16_t version) {
   [[maybe_unused]] const bool flexible = version >= 12;
-  RETURN_IF_ERROR(reader.ReadInt64(&producer_id));
-  RETURN_IF_ERROR(reader.ReadInt64(&first_offset));
+  if (version >= 4) {
+    RETURN_IF_ERROR(reader.ReadInt64(&producer_id));
+  }
+  if (version >= 4) {
+    RETURN_IF_ERROR(reader.ReadInt64(&first_offset));
+  }
   if (flexible) {
     RETURN_IF_ERROR(reader.SkipTaggedFields());
   }
@@ -262,8 +274,12 @@ absl::Status FetchResponse::AbortedTransaction::Decode(Reader& reader, int16_t v
 
 void FetchResponse::AbortedTransaction::Encode(Writer& writer, int16_t version) const {
   [[maybe_unused]] const bool flexible = version >= 12;
-  writer.WriteInt64(producer_id);
-  writer.WriteInt64(first_offset);
+  if (version >= 4) {
+    writer.WriteInt64(producer_id);
+  }
+  if (version >= 4) {
+    writer.WriteInt64(first_offset);
+  }
   if (flexible) {
     writer.WriteEmptyTaggedFields();
   }
@@ -274,12 +290,16 @@ absl::Status FetchResponse::PartitionData::Decode(Reader& reader, int16_t versio
   RETURN_IF_ERROR(reader.ReadInt32(&partition_index));
   RETURN_IF_ERROR(reader.ReadInt16(&error_code));
   RETURN_IF_ERROR(reader.ReadInt64(&high_watermark));
-  RETURN_IF_ERROR(reader.ReadInt64(&last_stable_offset));
+  if (version >= 4) {
+    RETURN_IF_ERROR(reader.ReadInt64(&last_stable_offset));
+  }
   if (version >= 5) {
     RETURN_IF_ERROR(reader.ReadInt64(&log_start_offset));
   }
-  RETURN_IF_ERROR(reader.ReadNullableArray(flexible, 16, &aborted_transactions,
-      [&](Reader& r, AbortedTransaction* e) { return e->Decode(r, version); }));
+  if (version >= 4) {
+    RETURN_IF_ERROR(reader.ReadNullableArray(flexible, 16, &aborted_transactions,
+        [&](Reader& r, AbortedTransaction* e) { return e->Decode(r, version); }));
+  }
   if (version >= 11) {
     RETURN_IF_ERROR(reader.ReadInt32(&preferred_read_replica));
   }
@@ -315,12 +335,16 @@ void FetchResponse::PartitionData::Encode(Writer& writer, int16_t version) const
   writer.WriteInt32(partition_index);
   writer.WriteInt16(error_code);
   writer.WriteInt64(high_watermark);
-  writer.WriteInt64(last_stable_offset);
+  if (version >= 4) {
+    writer.WriteInt64(last_stable_offset);
+  }
   if (version >= 5) {
     writer.WriteInt64(log_start_offset);
   }
-  writer.WriteNullableArray(flexible, aborted_transactions,
-      [&](Writer& w, const AbortedTransaction& e) { e.Encode(w, version); });
+  if (version >= 4) {
+    writer.WriteNullableArray(flexible, aborted_transactions,
+        [&](Writer& w, const AbortedTransaction& e) { e.Encode(w, version); });
+  }
   if (version >= 11) {
     writer.WriteInt32(preferred_read_replica);
   }
@@ -355,7 +379,7 @@ void FetchResponse::PartitionData::Encode(Writer& writer, int16_t version) const
 absl::Status FetchResponse::FetchableTopicResponse::Decode(Reader& reader, int16_t version) {
   [[maybe_unused]] const bool flexible = version >= 12;
   RETURN_IF_ERROR(flexible ? reader.ReadCompactString(&topic) : reader.ReadString(&topic));
-  RETURN_IF_ERROR(reader.ReadArray(flexible, 30, &partitions,
+  RETURN_IF_ERROR(reader.ReadArray(flexible, 18, &partitions,
       [&](Reader& r, PartitionData* e) { return e->Decode(r, version); }));
   if (flexible) {
     RETURN_IF_ERROR(reader.SkipTaggedFields());
@@ -379,7 +403,9 @@ absl::Status FetchResponse::Decode(Reader& reader, int16_t version) {
   }
   *this = FetchResponse();
   [[maybe_unused]] const bool flexible = version >= 12;
-  RETURN_IF_ERROR(reader.ReadInt32(&throttle_time_ms));
+  if (version >= 1) {
+    RETURN_IF_ERROR(reader.ReadInt32(&throttle_time_ms));
+  }
   if (version >= 7) {
     RETURN_IF_ERROR(reader.ReadInt16(&error_code));
   }
@@ -399,7 +425,9 @@ absl::Status FetchResponse::Encode(Writer& writer, int16_t version) const {
     return UnsupportedVersionError(kName, version);
   }
   [[maybe_unused]] const bool flexible = version >= 12;
-  writer.WriteInt32(throttle_time_ms);
+  if (version >= 1) {
+    writer.WriteInt32(throttle_time_ms);
+  }
   if (version >= 7) {
     writer.WriteInt16(error_code);
   }

@@ -53,7 +53,9 @@ absl::Status ProduceRequest::Decode(Reader& reader, int16_t version) {
   }
   *this = ProduceRequest();
   [[maybe_unused]] const bool flexible = version >= 9;
-  RETURN_IF_ERROR(flexible ? reader.ReadCompactNullableString(&transactional_id) : reader.ReadNullableString(&transactional_id));
+  if (version >= 3) {
+    RETURN_IF_ERROR(flexible ? reader.ReadCompactNullableString(&transactional_id) : reader.ReadNullableString(&transactional_id));
+  }
   RETURN_IF_ERROR(reader.ReadInt16(&acks));
   RETURN_IF_ERROR(reader.ReadInt32(&timeout_ms));
   RETURN_IF_ERROR(reader.ReadArray(flexible, 3, &topic_data,
@@ -69,7 +71,9 @@ absl::Status ProduceRequest::Encode(Writer& writer, int16_t version) const {
     return UnsupportedVersionError(kName, version);
   }
   [[maybe_unused]] const bool flexible = version >= 9;
-  flexible ? writer.WriteCompactNullableString(transactional_id) : writer.WriteNullableString(transactional_id);
+  if (version >= 3) {
+    flexible ? writer.WriteCompactNullableString(transactional_id) : writer.WriteNullableString(transactional_id);
+  }
   writer.WriteInt16(acks);
   writer.WriteInt32(timeout_ms);
   writer.WriteArray(flexible, topic_data,
@@ -112,7 +116,9 @@ absl::Status ProduceResponse::PartitionProduceResponse::Decode(Reader& reader, i
   RETURN_IF_ERROR(reader.ReadInt32(&index));
   RETURN_IF_ERROR(reader.ReadInt16(&error_code));
   RETURN_IF_ERROR(reader.ReadInt64(&base_offset));
-  RETURN_IF_ERROR(reader.ReadInt64(&log_append_time_ms));
+  if (version >= 2) {
+    RETURN_IF_ERROR(reader.ReadInt64(&log_append_time_ms));
+  }
   if (version >= 5) {
     RETURN_IF_ERROR(reader.ReadInt64(&log_start_offset));
   }
@@ -134,7 +140,9 @@ void ProduceResponse::PartitionProduceResponse::Encode(Writer& writer, int16_t v
   writer.WriteInt32(index);
   writer.WriteInt16(error_code);
   writer.WriteInt64(base_offset);
-  writer.WriteInt64(log_append_time_ms);
+  if (version >= 2) {
+    writer.WriteInt64(log_append_time_ms);
+  }
   if (version >= 5) {
     writer.WriteInt64(log_start_offset);
   }
@@ -153,7 +161,7 @@ void ProduceResponse::PartitionProduceResponse::Encode(Writer& writer, int16_t v
 absl::Status ProduceResponse::TopicProduceResponse::Decode(Reader& reader, int16_t version) {
   [[maybe_unused]] const bool flexible = version >= 9;
   RETURN_IF_ERROR(flexible ? reader.ReadCompactString(&name) : reader.ReadString(&name));
-  RETURN_IF_ERROR(reader.ReadArray(flexible, 22, &partition_responses,
+  RETURN_IF_ERROR(reader.ReadArray(flexible, 14, &partition_responses,
       [&](Reader& r, PartitionProduceResponse* e) { return e->Decode(r, version); }));
   if (flexible) {
     RETURN_IF_ERROR(reader.SkipTaggedFields());
@@ -179,7 +187,9 @@ absl::Status ProduceResponse::Decode(Reader& reader, int16_t version) {
   [[maybe_unused]] const bool flexible = version >= 9;
   RETURN_IF_ERROR(reader.ReadArray(flexible, 3, &responses,
       [&](Reader& r, TopicProduceResponse* e) { return e->Decode(r, version); }));
-  RETURN_IF_ERROR(reader.ReadInt32(&throttle_time_ms));
+  if (version >= 1) {
+    RETURN_IF_ERROR(reader.ReadInt32(&throttle_time_ms));
+  }
   if (flexible) {
     RETURN_IF_ERROR(reader.SkipTaggedFields());
   }
@@ -193,7 +203,9 @@ absl::Status ProduceResponse::Encode(Writer& writer, int16_t version) const {
   [[maybe_unused]] const bool flexible = version >= 9;
   writer.WriteArray(flexible, responses,
       [&](Writer& w, const TopicProduceResponse& e) { e.Encode(w, version); });
-  writer.WriteInt32(throttle_time_ms);
+  if (version >= 1) {
+    writer.WriteInt32(throttle_time_ms);
+  }
   if (flexible) {
     writer.WriteEmptyTaggedFields();
   }

@@ -40,10 +40,11 @@ TEST(RequestCodecTest, ServedTable) {
   const ApiVersionRange* produce = FindServedApi(0);
   ASSERT_NE(produce, nullptr);
   EXPECT_STREQ(produce->name, "Produce");
-  EXPECT_EQ(produce->min_version, 3);
+  EXPECT_EQ(produce->min_version, 0);  // librdkafka issue 4956
   EXPECT_EQ(produce->max_version, 9);
   EXPECT_EQ(produce->first_flexible_version, 9);
-  EXPECT_EQ(CheckVersion(0, 2), VersionSupport::kUnsupportedVersion);
+  EXPECT_EQ(CheckVersion(0, 2), VersionSupport::kSupported);
+  EXPECT_EQ(CheckVersion(0, 10), VersionSupport::kUnsupportedVersion);
   EXPECT_EQ(CheckVersion(0, 9), VersionSupport::kSupported);
   EXPECT_EQ(CheckVersion(68, 0), VersionSupport::kUnknownApi);
   EXPECT_EQ(FindServedApi(static_cast<int16_t>(ApiKey::kListTransactions))

@@ -51,10 +51,12 @@ void FillForTest(ProduceRequest::TopicProduceData* m, int16_t version, int seed)
 }
 
 void FillForTest(ProduceRequest* m, int16_t version, int seed) {
-  if (seed % 2 == 0) {
-    m->transactional_id.reset();
-  } else {
-    m->transactional_id = TestString("TransactionalId", seed);
+  if (version >= 3) {
+    if (seed % 2 == 0) {
+      m->transactional_id.reset();
+    } else {
+      m->transactional_id = TestString("TransactionalId", seed);
+    }
   }
   m->acks = static_cast<int16_t>(seed * 100 + 2);
   m->timeout_ms = static_cast<int32_t>(seed * 100000 + 3);
@@ -84,7 +86,9 @@ void FillForTest(ProduceResponse::PartitionProduceResponse* m, int16_t version, 
   m->index = static_cast<int32_t>(seed * 100000 + 1);
   m->error_code = static_cast<int16_t>(seed * 100 + 2);
   m->base_offset = static_cast<int64_t>(seed * 100000 + 3);
-  m->log_append_time_ms = static_cast<int64_t>(seed * 100000 + 4);
+  if (version >= 2) {
+    m->log_append_time_ms = static_cast<int64_t>(seed * 100000 + 4);
+  }
   if (version >= 5) {
     m->log_start_offset = static_cast<int64_t>(seed * 100000 + 5);
   }
@@ -125,7 +129,9 @@ void FillForTest(ProduceResponse* m, int16_t version, int seed) {
       FillForTest(&v.emplace_back(), version, seed + i);
     }
   }
-  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 2);
+  if (version >= 1) {
+    m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 2);
+  }
 }
 
 void FillForTest(FetchRequest::FetchPartition* m, int16_t version, int seed) {
@@ -174,8 +180,12 @@ void FillForTest(FetchRequest* m, int16_t version, int seed) {
   m->replica_id = static_cast<int32_t>(seed * 100000 + 2);
   m->max_wait_ms = static_cast<int32_t>(seed * 100000 + 3);
   m->min_bytes = static_cast<int32_t>(seed * 100000 + 4);
-  m->max_bytes = static_cast<int32_t>(seed * 100000 + 5);
-  m->isolation_level = static_cast<int8_t>(seed * 10 + 6);
+  if (version >= 3) {
+    m->max_bytes = static_cast<int32_t>(seed * 100000 + 5);
+  }
+  if (version >= 4) {
+    m->isolation_level = static_cast<int8_t>(seed * 10 + 6);
+  }
   if (version >= 7) {
     m->session_id = static_cast<int32_t>(seed * 100000 + 7);
   }
@@ -227,15 +237,21 @@ void FillForTest(FetchResponse::SnapshotId* m, int16_t version, int seed) {
 }
 
 void FillForTest(FetchResponse::AbortedTransaction* m, int16_t version, int seed) {
-  m->producer_id = static_cast<int64_t>(seed * 100000 + 1);
-  m->first_offset = static_cast<int64_t>(seed * 100000 + 2);
+  if (version >= 4) {
+    m->producer_id = static_cast<int64_t>(seed * 100000 + 1);
+  }
+  if (version >= 4) {
+    m->first_offset = static_cast<int64_t>(seed * 100000 + 2);
+  }
 }
 
 void FillForTest(FetchResponse::PartitionData* m, int16_t version, int seed) {
   m->partition_index = static_cast<int32_t>(seed * 100000 + 1);
   m->error_code = static_cast<int16_t>(seed * 100 + 2);
   m->high_watermark = static_cast<int64_t>(seed * 100000 + 3);
-  m->last_stable_offset = static_cast<int64_t>(seed * 100000 + 4);
+  if (version >= 4) {
+    m->last_stable_offset = static_cast<int64_t>(seed * 100000 + 4);
+  }
   if (version >= 5) {
     m->log_start_offset = static_cast<int64_t>(seed * 100000 + 5);
   }
@@ -248,13 +264,15 @@ void FillForTest(FetchResponse::PartitionData* m, int16_t version, int seed) {
   if (version >= 12) {
     FillForTest(&m->snapshot_id, version, seed);
   }
-  if (seed % 2 == 0) {
-    m->aborted_transactions.reset();
-  } else {
-    auto& v = m->aborted_transactions.emplace();
-    v.clear();
-    for (int i = 0; i < 2; ++i) {
-      FillForTest(&v.emplace_back(), version, seed + i);
+  if (version >= 4) {
+    if (seed % 2 == 0) {
+      m->aborted_transactions.reset();
+    } else {
+      auto& v = m->aborted_transactions.emplace();
+      v.clear();
+      for (int i = 0; i < 2; ++i) {
+        FillForTest(&v.emplace_back(), version, seed + i);
+      }
     }
   }
   if (version >= 11) {
@@ -279,7 +297,9 @@ void FillForTest(FetchResponse::FetchableTopicResponse* m, int16_t version, int 
 }
 
 void FillForTest(FetchResponse* m, int16_t version, int seed) {
-  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  if (version >= 1) {
+    m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  }
   if (version >= 7) {
     m->error_code = static_cast<int16_t>(seed * 100 + 2);
   }

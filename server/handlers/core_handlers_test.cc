@@ -1,0 +1,105 @@
+// Core handlers called directly: InitProducerId's epochs, Metadata's cost.
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lib/protocol/messages/dispatch.h"
+#include "server/agent.h"
+#include "server/handler.h"
+
+namespace warp::server {
+namespace {
+
+using namespace kafka;  // NOLINT: the protocol's names
+
+class CoreHandlersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AgentConfig config;
+    config.bucket_url = "mem://";
+    config.metadata_url = "mem://";
+    absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agent_ = *std::move(agent);
+  }
+
+  InitProducerIdResponse InitProducerId(int64_t producer_id, int16_t epoch) {
+    RequestHeader header;
+    header.api_key = InitProducerIdRequest::kApiKey;
+    header.api_version = 4;
+    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
+    InitProducerIdRequest req;
+    req.producer_id = producer_id;
+    req.producer_epoch = epoch;
+    req.transactional_id = std::nullopt;
+    req.transaction_timeout_ms = 60000;
+    Request request(std::move(req));
+    std::optional<Response> response;
+    Handlers().at(InitProducerIdRequest::kApiKey)(
+        ctx, request, [&](std::optional<Response> r) { response = std::move(r); });
+    EXPECT_TRUE(response.has_value());
+    return std::get<InitProducerIdResponse>(*response);
+  }
+
+  MetadataResponse Metadata(MetadataRequest req) {
+    RequestHeader header;
+    header.api_key = MetadataRequest::kApiKey;
+    header.api_version = 12;
+    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
+    Request request(std::move(req));
+    std::optional<Response> response;
+    Handlers().at(MetadataRequest::kApiKey)(
+        ctx, request, [&](std::optional<Response> r) { response = std::move(r); });
+    EXPECT_TRUE(response.has_value());
+    return std::get<MetadataResponse>(*response);
+  }
+
+  std::unique_ptr<Agent> agent_;
+};
+
+// However many unknown names a Metadata request holds, it costs one journal
+// Sync at most, and names that cannot be topics cost none.
+TEST_F(CoreHandlersTest, MetadataSyncsOncePerRequestAtMost) {
+  std::atomic<uint64_t>& syncs = agent_->metrics().counter("warp_metadata_syncs_total");
+  MetadataRequest req;
+  req.allow_auto_topic_creation = false;
+  req.topics.emplace();
+  for (int i = 0; i < 2000; ++i) {
+    MetadataRequest::MetadataRequestTopic& t = req.topics->emplace_back();
+    t.name = i % 2 ? absl::StrCat("bogus-", i) : absl::StrCat("bad name ", i);
+  }
+  uint64_t before = syncs.load();
+  MetadataResponse resp = Metadata(req);
+  EXPECT_LE(syncs.load() - before, 1u);
+  ASSERT_EQ(resp.topics.size(), 2000u);
+  EXPECT_EQ(resp.topics[0].error_code, ToInt16(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(resp.topics[1].error_code, ToInt16(ErrorCode::kUnknownTopicOrPartition));
+  // Only invalid names: no Sync at all.
+  MetadataRequest invalid;
+  invalid.topics.emplace();
+  invalid.topics->emplace_back().name = "no/slashes";
+  before = syncs.load();
+  Metadata(invalid);
+  EXPECT_EQ(syncs.load(), before);
+}
+
+TEST_F(CoreHandlersTest, EpochBumpsThenANewProducerIdInsteadOfWrapping) {
+  InitProducerIdResponse first = InitProducerId(-1, -1);
+  ASSERT_EQ(first.error_code, 0);
+  EXPECT_EQ(first.producer_epoch, 0);
+  InitProducerIdResponse bumped = InitProducerId(first.producer_id, 7);
+  EXPECT_EQ(bumped.producer_id, first.producer_id);
+  EXPECT_EQ(bumped.producer_epoch, 8);
+  // At the last epochs a new producer id starts again at 0: never a
+  // negative epoch, which clients would take for "no epoch".
+  for (int16_t last : {int16_t{32766}, int16_t{32767}}) {
+    InitProducerIdResponse renewed = InitProducerId(first.producer_id, last);
+    EXPECT_EQ(renewed.error_code, 0);
+    EXPECT_NE(renewed.producer_id, first.producer_id);
+    EXPECT_GE(renewed.producer_id, 0);
+    EXPECT_EQ(renewed.producer_epoch, 0);
+  }
+}
+
+}  // namespace
+}  // namespace warp::server

@@ -25,6 +25,7 @@
 #include "server/dispatcher.h"
 #include "server/http_server.h"
 #include "server/kafka_server.h"
+#include "server/process_metrics.h"
 
 ABSL_FLAG(std::string, kafka_listen, "127.0.0.1:9092",
           "HOST:PORT where Kafka clients connect.");
@@ -244,6 +245,7 @@ int main(int argc, char** argv) {
     return static_cast<double>(kafka_raw->connections());
   });
   warp::server::Agent* agent_raw = agent->get();
+  agent_raw->metrics().collector("process", &warp::server::CollectProcessMetrics);
   auto http = warp::server::HttpServer::Start(
       http_host, http_port,
       {[&ready] { return ready.load(); }, [agent_raw] { return agent_raw->metrics().Render(); }});

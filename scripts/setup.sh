@@ -10,7 +10,7 @@ APT_PACKAGES=(
   bazel-bootstrap bazel-platforms g++ git python3
   libabsl-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libzstd-dev
   zlib1g-dev liblz4-dev libsnappy-dev libgtest-dev libgmock-dev
-  libbenchmark-dev
+  libbenchmark-dev libmicrohttpd-dev prometheus-cpp-dev
   # fuzzing
   clang libclang-rt-14-dev
   # test peers: Kafka clients, etcd, the S3-compatible server's runtime

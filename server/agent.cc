@@ -10,6 +10,30 @@
 #include "warp/object_store_url.h"
 
 namespace warp::server {
+namespace {
+
+// warp_group_lag_records, warp_group_lag_seconds{group,topic,partition} and
+// warp_group_lag_series_dropped (see groups/group_lag.h).
+std::vector<ComputedFamily> GroupLagFamilies(MetadataStore& metadata, absl::Time now,
+                                             size_t max_series) {
+  size_t dropped = 0;
+  std::vector<groups::PartitionLag> lags =
+      groups::ComputeGroupLag(metadata, now, max_series, &dropped);
+  ComputedFamily records{"warp_group_lag_records", ComputedFamily::Type::kGauge, {}};
+  ComputedFamily seconds{"warp_group_lag_seconds", ComputedFamily::Type::kGauge, {}};
+  for (const groups::PartitionLag& lag : lags) {
+    Labels labels = {{"group", lag.group},
+                     {"topic", lag.tp.topic},
+                     {"partition", absl::StrCat(lag.tp.partition)}};
+    records.samples.push_back({labels, static_cast<double>(lag.records)});
+    seconds.samples.push_back({std::move(labels), lag.seconds});
+  }
+  return {std::move(records), std::move(seconds),
+          OneSample("warp_group_lag_series_dropped", ComputedFamily::Type::kGauge,
+                    static_cast<double>(dropped))};
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   std::unique_ptr<Agent> agent(new Agent(config));
@@ -111,7 +135,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   Clock* clock = config.clock != nullptr ? config.clock : Clock::Real();
   size_t max_series = config.group_lag_max_series;
   agent->metrics_.collector("warp_group_lag", [raw, clock, max_series] {
-    return groups::RenderGroupLag(*raw->metadata_, clock->Now(), max_series);
+    return GroupLagFamilies(*raw->metadata_, clock->Now(), max_series);
   });
   // The jobs role. Work (object keys, "partition/<topic>/<p>") is divided
   // among the live jobs agents by rendezvous hashing: each key has one owner

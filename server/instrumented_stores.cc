@@ -1,6 +1,5 @@
 #include "server/instrumented_stores.h"
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/metadata/forwarding_metadata_store.h"
 
@@ -54,13 +53,12 @@ class CountedObjectStore final : public ObjectStore {
  private:
   void Record(const char* op, const absl::Status& s, absl::Time start, size_t bytes) {
     m_->counter("warp_object_store_requests_total",
-                absl::StrCat("op=\"", op, "\",outcome=\"", s.ok() ? "ok" : "error", "\""))
-        .fetch_add(1);
+                {{"op", op}, {"outcome", s.ok() ? "ok" : "error"}})
+        .Increment();
     if (bytes > 0) {
-      m_->counter("warp_object_store_bytes_total", absl::StrCat("op=\"", op, "\""))
-          .fetch_add(bytes);
+      m_->counter("warp_object_store_bytes_total", {{"op", op}}).Increment(bytes);
     }
-    m_->histogram("warp_object_store_latency_seconds", absl::StrCat("op=\"", op, "\""))
+    m_->histogram("warp_object_store_latency_seconds", {{"op", op}})
         .Observe(absl::Now() - start);
   }
 
@@ -77,16 +75,15 @@ class CountedMetadataStore final : public metadata::ForwardingMetadataStore {
   absl::StatusOr<CommandResult> Execute(Command command) override {
     absl::Time start = absl::Now();
     absl::StatusOr<CommandResult> r = base()->Execute(std::move(command));
-    m_->counter("warp_metadata_commits_total",
-                absl::StrCat("outcome=\"", r.ok() ? "ok" : "error", "\""))
-        .fetch_add(1);
+    m_->counter("warp_metadata_commits_total", {{"outcome", r.ok() ? "ok" : "error"}})
+        .Increment();
     m_->histogram("warp_metadata_commit_latency_seconds").Observe(absl::Now() - start);
     return r;
   }
 
   // A Sync is a linearizable read of the journal (an etcd round trip).
   absl::Status Sync() override {
-    m_->counter("warp_metadata_syncs_total").fetch_add(1);
+    m_->counter("warp_metadata_syncs_total").Increment();
     return base()->Sync();
   }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "server/dispatcher.h"
 #include "server/http_server.h"
 #include "server/kafka_server.h"
+#include "server/process_metrics.h"
 
 ABSL_FLAG(std::string, kafka_listen, "127.0.0.1:9092",
           "HOST:PORT where Kafka clients connect.");
@@ -32,6 +34,14 @@ ABSL_FLAG(std::string, advertised_address, "",
           "HOST:PORT given to clients in Metadata responses (default: --kafka_listen).");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HOST:PORT of the HTTP endpoint: /healthz, /readyz, /metrics.");
+ABSL_FLAG(int32_t, http_threads, 2,
+          "Threads serving HTTP, each an epoll loop over its share of the connections "
+          "(handlers run on them; idle and slow connections hold none).");
+ABSL_FLAG(int32_t, http_timeout_seconds, 10,
+          "Close an HTTP connection that sends or receives nothing for this long "
+          "(reading a request, being answered, or idle between requests).");
+ABSL_FLAG(int32_t, http_max_connections, 1024,
+          "Most open HTTP connections; more wait in the listen backlog until one closes.");
 ABSL_FLAG(std::string, data_dir, "warp-data",
           "Folder of the embedded default bucket (<data_dir>/bucket) and journal "
           "(<data_dir>/journal), used when --bucket or --metadata are not given.");
@@ -110,6 +120,31 @@ std::string Absolute(const std::string& path) {
   return absl::StrCat(cwd, "/", path);
 }
 
+// The HTTP listener: its limits from the flags, and its three routes.
+warp::server::HttpServerOptions HttpOptions(const std::string& host, int port,
+                                            const std::atomic<bool>* ready,
+                                            warp::server::Agent* agent) {
+  using warp::server::HttpRequest;
+  using warp::server::HttpResponse;
+  using warp::server::TextResponse;
+  warp::server::HttpServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.threads = absl::GetFlag(FLAGS_http_threads);
+  options.timeout = absl::Seconds(absl::GetFlag(FLAGS_http_timeout_seconds));
+  options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  options.routes["/healthz"] = [](const HttpRequest&) { return TextResponse(200, "ok\n"); };
+  options.routes["/readyz"] = [ready](const HttpRequest&) {
+    bool now = ready->load();
+    return TextResponse(now ? 200 : 503, now ? "ready\n" : "not ready\n");
+  };
+  options.routes["/metrics"] = [agent](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                        agent->metrics().Render()};
+  };
+  return options;
+}
+
 }  // namespace
 
 // glibc's allocator, tuned for an agent whose large buffers (objects, GETs)
@@ -148,6 +183,13 @@ int main(int argc, char** argv) {
                      &kafka_port) ||
       !SplitHostPort("http_listen", absl::GetFlag(FLAGS_http_listen), &http_host,
                      &http_port)) {
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_http_threads) < 1 || absl::GetFlag(FLAGS_http_timeout_seconds) < 1 ||
+      absl::GetFlag(FLAGS_http_max_connections) < absl::GetFlag(FLAGS_http_threads)) {
+    std::fprintf(stderr,
+                 "warpd: --http_threads and --http_timeout_seconds must be positive, "
+                 "--http_max_connections at least --http_threads\n");
     return 2;
   }
   AgentConfig config;
@@ -244,9 +286,8 @@ int main(int argc, char** argv) {
     return static_cast<double>(kafka_raw->connections());
   });
   warp::server::Agent* agent_raw = agent->get();
-  auto http = warp::server::HttpServer::Start(
-      http_host, http_port,
-      {[&ready] { return ready.load(); }, [agent_raw] { return agent_raw->metrics().Render(); }});
+  agent_raw->metrics().collector("process", &warp::server::CollectProcessMetrics);
+  auto http = warp::server::HttpServer::Start(HttpOptions(http_host, http_port, &ready, agent_raw));
   if (!http.ok()) {
     std::fprintf(stderr, "warpd: HTTP listener: %s\n",
                  std::string(http.status().message()).c_str());

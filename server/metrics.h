@@ -1,63 +1,127 @@
-// Prometheus metrics of an agent: counters, gauges and latency histograms,
-// rendered in the text exposition format for /metrics.
-// Thread-safe; updates are lock-free atomics.
+// Prometheus metrics of an agent, kept in a prometheus-cpp registry and
+// rendered in the text exposition format (0.0.4) for /metrics: `# HELP` and
+// `# TYPE` for every family, histograms with cumulative `le` buckets, `_sum`
+// and `_count`.
+//
+// Adding a metric takes two lines: its help text in the catalogue at the top
+// of metrics.cc, and its use, e.g.
+//   metrics.counter("warp_connections_refused_total").Increment();
+// or, for a value some part keeps itself,
+//   metrics.computed_counter("warp_reads_paused_total",
+//                            [server] { return server->reads_paused(); });
+//
+// Thread-safety: thread-safe. counter() and histogram() find the series
+// under a lock (keep the returned reference on hot paths: it lives as long
+// as the Metrics); Increment() and Observe() take no lock of ours.
 #ifndef WARP_SERVER_METRICS_H_
 #define WARP_SERVER_METRICS_H_
 
-#include <array>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
+namespace prometheus {
+class Counter;
+class Histogram;
+class Registry;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
 namespace warp::server {
 
-class Histogram {
+// Label names to values, e.g. {{"op", "get"}, {"outcome", "ok"}}. Values are
+// escaped when rendered.
+using Labels = std::map<std::string, std::string>;
+
+// One series of a counter family: only goes up.
+class Counter {
  public:
-  // Upper bounds in seconds.
-  static constexpr std::array<double, 14> kBounds = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-      0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-  void Observe(absl::Duration d);
-  std::string Render(const std::string& name, const std::string& labels) const;
+  void Increment(double by = 1);
+  double value() const;
 
  private:
-  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_micros_{0};
+  friend class Metrics;
+  explicit Counter(prometheus::Counter* impl) : impl_(impl) {}
+  prometheus::Counter* impl_;
 };
+
+// One series of a latency histogram, in seconds.
+class Histogram {
+ public:
+  // The buckets' upper bounds, seconds (+Inf is implied).
+  static const std::vector<double>& Bounds();
+  void Observe(absl::Duration d);
+
+ private:
+  friend class Metrics;
+  explicit Histogram(prometheus::Histogram* impl) : impl_(impl) {}
+  prometheus::Histogram* impl_;
+};
+
+// A family whose values are computed when /metrics is scraped.
+struct ComputedFamily {
+  enum class Type { kCounter, kGauge };
+  struct Sample {
+    Labels labels;
+    double value = 0;
+  };
+  std::string name;
+  Type type = Type::kGauge;
+  std::vector<Sample> samples;
+};
+
+// A family of one unlabelled sample.
+ComputedFamily OneSample(std::string name, ComputedFamily::Type type, double value);
 
 class Metrics {
  public:
-  // A counter or histogram by full name with labels, e.g.
-  // counter("warp_object_store_requests_total", "op=\"get\",outcome=\"ok\"").
-  std::atomic<uint64_t>& counter(const std::string& name, const std::string& labels = "");
-  Histogram& histogram(const std::string& name, const std::string& labels = "");
-  // A gauge, or a counter kept elsewhere, computed when rendered.
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // The series `name`{labels}, created at zero on first use.
+  Counter& counter(const std::string& name, const Labels& labels = {});
+  Histogram& histogram(const std::string& name, const Labels& labels = {});
+
+  // An unlabelled gauge, or a counter kept elsewhere, read at each scrape.
+  // Registering `name` again replaces the function.
   void gauge(const std::string& name, std::function<double()> value);
   void computed_counter(const std::string& name, std::function<double()> value);
-  // Metrics with labels computed when rendered: `render` returns complete
-  // exposition lines (with their # TYPE lines). Registered under `name`.
-  void collector(const std::string& name, std::function<std::string()> render);
+  // Families computed together at each scrape (e.g. one pass over the
+  // groups for several lag families), registered under `key`. `collect`
+  // runs without our lock held, so it may use counter() and histogram().
+  void collector(const std::string& key, std::function<std::vector<ComputedFamily>()> collect);
 
+  // Every family, sorted by name, in the text exposition format.
   std::string Render() const;
 
- private:
-  // Everything but the collectors, under the lock.
-  std::string RenderLocked() const;
+  // The help text of `name` from the catalogue in metrics.cc; a placeholder
+  // naming the catalogue for a metric that is missing from it.
+  static std::string HelpFor(const std::string& name);
 
+ private:
+  template <typename T>
+  using Series = std::map<std::pair<std::string, Labels>, std::unique_ptr<T>>;
+
+  std::unique_ptr<prometheus::Registry> registry_;
   mutable absl::Mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<std::atomic<uint64_t>>>
-      counters_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<Histogram>> histograms_
+  std::map<std::string, prometheus::Family<prometheus::Counter>*> counter_families_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::function<double()>> gauges_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::function<double()>> computed_counters_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::function<std::string()>> collectors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, prometheus::Family<prometheus::Histogram>*> histogram_families_
+      ABSL_GUARDED_BY(mu_);
+  Series<Counter> counters_ ABSL_GUARDED_BY(mu_);
+  Series<Histogram> histograms_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::function<std::vector<ComputedFamily>()>> collectors_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace warp::server

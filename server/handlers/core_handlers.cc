@@ -165,10 +165,10 @@ int16_t ProduceErrorCodeFor(const absl::Status& status) {
 void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<ProduceRequest>(request);
   Agent& agent = *ctx.agent;
-  agent.metrics().counter("warp_produce_requests_total").fetch_add(1);
+  agent.metrics().counter("warp_produce_requests_total").Increment();
   absl::Time start = absl::Now();
   Histogram* latency = &agent.metrics().histogram("warp_produce_latency_seconds");
-  std::atomic<uint64_t>* produced_bytes = &agent.metrics().counter("warp_produce_bytes_total");
+  Counter* produced_bytes = &agent.metrics().counter("warp_produce_bytes_total");
   auto resp = std::make_shared<ProduceResponse>();
   std::vector<ProduceBatch> batches;
   // Where each accepted batch's result goes.
@@ -208,7 +208,7 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         pr.error_message = absl::StrCat("Compacted topic cannot accept message without key in ",
                                         "topic partition ", topic.name, "-", part.index, ".");
       } else {
-        produced_bytes->fetch_add(part.records->size());
+        produced_bytes->Increment(part.records->size());
         batches.push_back({topic.name, part.index, std::move(*part.records)});
         slots.push_back(&pr);
       }
@@ -272,7 +272,7 @@ void AnswerLegacyFetch(const FetchRequest& req, Reply reply) {
 void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<FetchRequest>(request);
   Agent& agent = *ctx.agent;
-  agent.metrics().counter("warp_fetch_requests_total").fetch_add(1);
+  agent.metrics().counter("warp_fetch_requests_total").Increment();
   if (ctx.header.api_version < kFirstRecordBatchFetchVersion) {
     AnswerLegacyFetch(req, std::move(reply));
     return;
@@ -346,7 +346,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
               pd.high_watermark = r.high_watermark;
               pd.last_stable_offset = r.high_watermark;
               pd.log_start_offset = r.log_start_offset;
-              agent.metrics().counter("warp_fetch_bytes_total").fetch_add(r.records.size());
+              agent.metrics().counter("warp_fetch_bytes_total").Increment(r.records.size());
               pd.records = std::move(r.records);
             }
             ++i;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/exposition_check.h"
 #include "tests/clients/warpd.h"
 #include "tests/util/subprocess.h"
 
@@ -344,9 +346,55 @@ TEST_F(WarpdTest, MetricsHealthAndGracefulShutdown) {
         "warp_object_store_latency_seconds_bucket", "warp_metadata_commit_latency_seconds"}) {
     EXPECT_NE(metrics.find(name), std::string::npos) << name;
   }
+  // Valid Prometheus text: every family with its help from the catalogue.
+  absl::StatusOr<std::map<std::string, server::ExpositionFamily>> families =
+      server::ParseExposition(metrics);
+  ASSERT_TRUE(families.ok()) << families.status() << "\n" << metrics;
+  for (const auto& [name, family] : *families) {
+    EXPECT_EQ(family.help.find("catalogue"), std::string::npos) << name << ": " << family.help;
+  }
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                           "process_open_fds", "process_start_time_seconds"}) {
+    ASSERT_EQ((*families)[name].samples.size(), 1u) << name;
+    EXPECT_GT((*families)[name].samples[0].value, 0) << name;
+  }
   EXPECT_EQ(Sh(absl::StrCat("curl -sf http://127.0.0.1:", warpd_->http_port(), "/healthz")).first, 0);
   EXPECT_EQ(Sh(absl::StrCat("curl -sf http://127.0.0.1:", warpd_->http_port(), "/readyz")).first, 0);
   EXPECT_EQ(warpd_->Stop(), 0) << "SIGTERM must exit 0";
+}
+
+// The load test's slowloris: 200 HTTP connections that send part of a
+// request and stop, while /metrics must still answer; then hostile requests.
+TEST_F(WarpdTest, SlowAndHostileHttpClientsDoNotStopMetrics) {
+  std::vector<int> slow;
+  for (int i = 0; i < 200; ++i) {
+    int fd = Connect(warpd_->http_port());
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(send(fd, "GET /metr", 9, MSG_NOSIGNAL), 9);
+    slow.push_back(fd);
+  }
+  std::string curl = absl::StrCat("curl -s --max-time 5 -o /dev/null -w '%{http_code}' "
+                                  "http://127.0.0.1:", warpd_->http_port());
+  auto [status, code] = Sh(curl + "/metrics");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(code, "200");
+  auto [huge_status, huge_code] =
+      Sh(absl::StrCat(curl, "/metrics -H \"X-Big: $(head -c 65536 /dev/zero | tr '\\0' a)\""));
+  EXPECT_TRUE(huge_code == "000" || huge_code[0] == '4') << huge_code;
+  int garbage = Connect(warpd_->http_port());
+  std::string bytes(100000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7919 % 251);
+  send(garbage, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  // Answered with an error or not, the connection ends (within 5 s).
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(garbage, buf, sizeof(buf), 0)) > 0) {
+  }
+  EXPECT_TRUE(n == 0 || errno == ECONNRESET) << strerror(errno);
+  close(garbage);
+  for (int fd : slow) close(fd);
+  EXPECT_EQ(Sh(curl + "/metrics").second, "200");
+  EXPECT_EQ(warpd_->Stop(), 0);
 }
 
 TEST(WarpdFlagsTest, BadFlagsAndUnreachableStoresStopItWithOneLine) {

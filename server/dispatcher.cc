@@ -1,5 +1,6 @@
 #include "server/dispatcher.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <thread>
@@ -9,19 +10,88 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/protocol/messages/request_codec.h"
-#include "server/handler.h"
 
 namespace warp::server {
 
+Lane LaneOf(int16_t api_key) {
+  switch (api_key) {
+    case kafka::ProduceRequest::kApiKey:
+      return Lane::kProduce;
+    case kafka::ApiVersionsRequest::kApiKey:
+    case kafka::HeartbeatRequest::kApiKey:
+    case kafka::JoinGroupRequest::kApiKey:
+    case kafka::SyncGroupRequest::kApiKey:
+    case kafka::LeaveGroupRequest::kApiKey:
+    case kafka::ListGroupsRequest::kApiKey:
+    case kafka::DescribeGroupsRequest::kApiKey:
+    case kafka::FindCoordinatorRequest::kApiKey:
+    case kafka::DescribeClusterRequest::kApiKey:
+      return Lane::kMemory;
+    default:
+      return Lane::kJournal;
+  }
+}
+
+namespace {
+
+constexpr int kLanes = 3;
+
+// One request waiting for its turn on its connection. `run` calls the
+// handler; a task that `holds` its connection gives it back through the
+// callback it is passed once answered, else on return.
+struct Task {
+  Lane lane = Lane::kJournal;
+  bool holds = false;
+  std::function<void(std::function<void()> release)> run;
+};
+
+// The requests of one connection, started one after another in order.
+struct Strand {
+  uint64_t connection = 0;
+  std::deque<Task> tasks;
+  bool scheduled = false;  // in a lane's ready queue, or running
+};
+
+// The queues, shared with answers that may come after the dispatcher is
+// gone (a fetcher answering its waiting fetches while it is destroyed).
+struct Queues {
+  absl::Mutex mu;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Strand>> strands ABSL_GUARDED_BY(mu);
+  std::deque<std::shared_ptr<Strand>> ready[kLanes] ABSL_GUARDED_BY(mu);
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+
+  // Puts `strand` in the ready queue of its next task, or retires it.
+  void Continue(const std::shared_ptr<Strand>& strand) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (!strand->tasks.empty()) {
+      ready[static_cast<int>(strand->tasks.front().lane)].push_back(strand);
+      return;
+    }
+    strand->scheduled = false;
+    auto it = strands.find(strand->connection);
+    if (it != strands.end() && it->second == strand) strands.erase(it);
+  }
+};
+
+}  // namespace
+
 class Dispatcher::Impl {
  public:
-  Impl(Agent* agent, int workers) : agent_(agent) {
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { Work(); });
+  Impl(Agent* agent, const DispatcherOptions& options)
+      : agent_(agent),
+        handlers_(options.handlers != nullptr ? options.handlers : &Handlers()),
+        queues_(std::make_shared<Queues>()) {
+    const int workers[kLanes] = {options.memory_workers, options.journal_workers,
+                                 options.produce_workers};
+    for (int lane = 0; lane < kLanes; ++lane) {
+      for (int i = 0; i < std::max(1, workers[lane]); ++i) {
+        threads_.emplace_back([this, lane] { Work(lane); });
+      }
+    }
   }
   ~Impl() {
     {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
+      absl::MutexLock lock(&queues_->mu);
+      queues_->stopping = true;
     }
     for (auto& t : threads_) t.join();
   }
@@ -45,32 +115,36 @@ class Dispatcher::Impl {
           "unsupported api key ", header.api_key, " version ", header.api_version)));
       return;
     }
-    auto it = Handlers().find(header.api_key);
-    if (it == Handlers().end()) {
+    auto it = handlers_->find(header.api_key);
+    if (it == handlers_->end()) {
       respond(absl::UnimplementedError(absl::StrCat("no handler for api key ", header.api_key)));
       return;
     }
-    auto task = [this, header, peer, context = std::move(context), handler = it->second,
-                 request = std::make_shared<kafka::Request>(std::move(*decoded->body)),
-                 respond]() {
+    Task task;
+    task.lane = LaneOf(header.api_key);
+    task.holds = header.api_key == kafka::FetchRequest::kApiKey;
+    task.run = [this, header, peer, context = std::move(context), handler = it->second,
+                request = std::make_shared<kafka::Request>(std::move(*decoded->body)),
+                respond](std::function<void()> release) {
       HandlerContext handler_context{header, agent_, peer,
                                      dynamic_cast<Session*>(context.get())};
       handler(handler_context, *request,
-              [header, respond](std::optional<kafka::Response> response) {
+              [header, respond, release](std::optional<kafka::Response> response) {
         if (!response.has_value()) {
           respond(std::optional<std::string>());
-          return;
+        } else {
+          absl::StatusOr<std::string> frame = kafka::EncodeResponseFrame(header, *response);
+          if (frame.ok()) {
+            respond(std::optional<std::string>(*std::move(frame)));
+          } else {
+            respond(frame.status());
+          }
         }
-        absl::StatusOr<std::string> frame = kafka::EncodeResponseFrame(header, *response);
-        if (!frame.ok()) {
-          respond(frame.status());
-          return;
-        }
-        respond(std::optional<std::string>(*std::move(frame)));
+        release();
       });
     };
-    absl::MutexLock lock(&mu_);
-    std::shared_ptr<Strand>& strand = strands_[connection];
+    absl::MutexLock lock(&queues_->mu);
+    std::shared_ptr<Strand>& strand = queues_->strands[connection];
     if (strand == nullptr) {
       strand = std::make_shared<Strand>();
       strand->connection = connection;
@@ -78,60 +152,59 @@ class Dispatcher::Impl {
     strand->tasks.push_back(std::move(task));
     if (!strand->scheduled) {
       strand->scheduled = true;
-      ready_.push_back(strand);
+      queues_->Continue(strand);
     }
   }
 
  private:
-  // The requests of one connection start in the order they arrived, one
-  // after another (as Kafka brokers process them): an idempotent producer's
-  // pipelined produces reach the producer in sequence order. Handlers that
-  // wait (long-polls, produce acknowledgements, rebalances) return at once
-  // and answer later, so a connection is held up only by handlers that
-  // block.
-  struct Strand {
-    uint64_t connection = 0;
-    std::deque<std::function<void()>> tasks;
-    bool scheduled = false;  // in ready_ or running
-  };
-
-  void Work() {
+  void Work(int lane) {
+    Queues& q = *queues_;
     for (;;) {
       std::shared_ptr<Strand> strand;
-      std::function<void()> task;
+      Task task;
       {
-        absl::MutexLock lock(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stopping_ || !ready_.empty();
+        absl::MutexLock lock(&q.mu);
+        auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(q.mu) {
+          return q.stopping || !q.ready[lane].empty();
         };
-        mu_.Await(absl::Condition(&ready));
-        if (ready_.empty()) return;
-        strand = std::move(ready_.front());
-        ready_.pop_front();
+        q.mu.Await(absl::Condition(&ready));
+        if (q.ready[lane].empty()) return;
+        strand = std::move(q.ready[lane].front());
+        q.ready[lane].pop_front();
         task = std::move(strand->tasks.front());
         strand->tasks.pop_front();
       }
-      task();
-      absl::MutexLock lock(&mu_);
-      if (!strand->tasks.empty()) {
-        ready_.push_back(std::move(strand));
-      } else {
-        strand->scheduled = false;
-        strands_.erase(strand->connection);
+      if (!task.holds) {
+        task.run([] {});
+        absl::MutexLock lock(&q.mu);
+        q.Continue(strand);
+        continue;
       }
+      // The connection goes on once the task has both returned and been
+      // answered, whichever comes last (an answer may come first, or long
+      // after, from another thread, even after the dispatcher is gone).
+      auto pending = std::make_shared<std::atomic<int>>(2);
+      std::weak_ptr<Queues> weak = queues_;
+      auto release = [weak, strand, pending] {
+        if (pending->fetch_sub(1) != 1) return;
+        std::shared_ptr<Queues> queues = weak.lock();
+        if (queues == nullptr) return;
+        absl::MutexLock lock(&queues->mu);
+        queues->Continue(strand);
+      };
+      task.run(release);
+      release();
     }
   }
 
   Agent* const agent_;
+  const absl::flat_hash_map<int16_t, Handler>* const handlers_;
+  std::shared_ptr<Queues> queues_;
   std::vector<std::thread> threads_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<uint64_t, std::shared_ptr<Strand>> strands_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::shared_ptr<Strand>> ready_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-Dispatcher::Dispatcher(Agent* agent, int workers)
-    : impl_(std::make_unique<Impl>(agent, workers)) {}
+Dispatcher::Dispatcher(Agent* agent, const DispatcherOptions& options)
+    : impl_(std::make_unique<Impl>(agent, options)) {}
 Dispatcher::~Dispatcher() = default;
 
 FrameHandler Dispatcher::handler() {

@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "warpd: %s\n", std::string(agent.status().message()).c_str());
     return 1;
   }
-  auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get(), 64);
+  auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get());
   warp::server::KafkaServerOptions server_options;
   server_options.new_context = &warp::server::Dispatcher::NewSession;
   server_options.host = kafka_host;

@@ -42,7 +42,7 @@ class ApiVersionsTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = *std::move(agent);
-    dispatcher_ = std::make_unique<Dispatcher>(agent_.get(), 4);
+    dispatcher_ = std::make_unique<Dispatcher>(agent_.get());
   }
   void TearDown() override {
     dispatcher_.reset();

@@ -467,8 +467,11 @@ TEST(EtcdMetadataStoreTest, ALowerRequestLimitIsHonoured) {
   std::vector<std::string> pointer = absl::StrSplit(meta->kvs[0].value, ' ');
   ASSERT_GE(pointer.size(), 2u);
   EXPECT_GT(std::stoi(pointer[1]), 1) << "a snapshot of one chunk: " << meta->kvs[0].value;
-  auto late = OpenReplica(cluster->get(), {0}, "low", options, etcd_options);
+  // Through the URL parameters this time.
+  auto late = Open((*cluster)->Url("low") + "?max_request_bytes=262144&watch_idle_timeout_ms=60000",
+                   options);
   ASSERT_NE(late, nullptr);
+  ExpectLargeCommandsAllCommit(late.get(), 4, 100 << 10);
   EXPECT_EQ(late->LiveAgents().size(), store->LiveAgents().size());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/base/status_macros.h"
 #include "lib/metadata/command.h"
+#include "lib/metadata/journal_format.h"
 #include "lib/metadata/state_backed_store.h"
 
 namespace warp::metadata {
@@ -16,8 +17,8 @@ namespace {
 class JournaledMetadataStore final : public StateBackedMetadataStore {
  public:
   JournaledMetadataStore(std::unique_ptr<Journal> journal,
-                         const MetadataStoreOptions& options)
-      : journal_(std::move(journal)), options_(options) {}
+                         const MetadataStoreOptions& options, const GroupLimits& limits)
+      : journal_(std::move(journal)), options_(options), limits_(limits) {}
 
   ~JournaledMetadataStore() override {
     {
@@ -52,6 +53,9 @@ class JournaledMetadataStore final : public StateBackedMetadataStore {
   absl::StatusOr<CommandResult> Execute(Command command) override {
     Pending pending;
     pending.encoded = EncodeCommand(command);
+    if (pending.encoded.size() > limits_.max_bytes) {
+      return TooLargeForJournal(pending.encoded.size(), limits_);
+    }
     pending.command = std::move(command);
     absl::MutexLock lock(&queue_mu_);
     if (stopping_) return absl::UnavailableError("metadata store is closing");
@@ -83,10 +87,7 @@ class JournaledMetadataStore final : public StateBackedMetadataStore {
             },
             this));
         if (queue_.empty()) return;  // stopping, nothing left
-        while (!queue_.empty() && static_cast<int>(group.size()) < options_.max_group_size) {
-          group.push_back(queue_.front());
-          queue_.pop_front();
-        }
+        group = TakeGroup(queue_, limits_, [](Pending* p) { return p->encoded.size(); });
       }
       std::vector<std::string> entries;
       entries.reserve(group.size());
@@ -119,6 +120,7 @@ class JournaledMetadataStore final : public StateBackedMetadataStore {
 
   const std::unique_ptr<Journal> journal_;
   const MetadataStoreOptions options_;
+  const GroupLimits limits_;
   std::thread writer_;
 
   absl::Mutex queue_mu_;
@@ -130,9 +132,21 @@ class JournaledMetadataStore final : public StateBackedMetadataStore {
 
 }  // namespace
 
+GroupLimits LocalJournalGroupLimits(const MetadataStoreOptions& options) {
+  return GroupLimits{options.max_group_size, journal_format::kMaxRecordSize};
+}
+
 absl::StatusOr<std::unique_ptr<MetadataStore>> NewJournaledMetadataStore(
     std::unique_ptr<Journal> journal, const MetadataStoreOptions& options) {
-  auto store = std::make_unique<JournaledMetadataStore>(std::move(journal), options);
+  return NewJournaledMetadataStore(std::move(journal), options,
+                                   LocalJournalGroupLimits(options));
+}
+
+absl::StatusOr<std::unique_ptr<MetadataStore>> NewJournaledMetadataStore(
+    std::unique_ptr<Journal> journal, const MetadataStoreOptions& options,
+    const GroupLimits& limits) {
+  auto store =
+      std::make_unique<JournaledMetadataStore>(std::move(journal), options, limits);
   RETURN_IF_ERROR(store->Recover());
   return std::unique_ptr<MetadataStore>(std::move(store));
 }

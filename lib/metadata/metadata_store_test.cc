@@ -23,7 +23,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return info.param.name; });
 
 TEST(MetadataStoreOpenTest, BadUrlsSayWhatIsWrong) {
-  for (const char* url : {"", "local://relative", "zk://x", "local:"}) {
+  for (const char* url : {"", "local://relative", "zk://x", "local:",
+                          "etcd://127.0.0.1:1/p?max_request_bytes=x",
+                          "etcd://127.0.0.1:1/p?nope=1", "etcd://127.0.0.1:1/?max_request_bytes=1"}) {
     auto store = MetadataStore::Open(url);
     ASSERT_FALSE(store.ok()) << url;
     EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << url;

@@ -1,5 +1,6 @@
 // MetadataStore::Open: naming a store's journal by URL.
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
@@ -46,8 +47,30 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
       }
       endpoints.emplace_back(host);
     }
-    return metadata::OpenEtcdMetadataStore(std::move(endpoints),
-                                           absl::StrCat("/", prefix), options);
+    // ?max_request_bytes=N (etcd's --max-request-bytes) and
+    // ?watch_idle_timeout_ms=N: see docs/operations.md.
+    metadata::EtcdStoreOptions etcd_options;
+    size_t question = prefix.find('?');
+    if (question != absl::string_view::npos) {
+      for (absl::string_view param : absl::StrSplit(prefix.substr(question + 1), '&')) {
+        std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(param, '=');
+        int64_t value = 0;
+        if (!absl::SimpleAtoi(kv.second, &value) || value <= 0) {
+          return bad(absl::StrCat("parameter \"", param, "\" needs a positive integer"));
+        }
+        if (kv.first == "max_request_bytes") {
+          etcd_options.max_request_bytes = static_cast<size_t>(value);
+        } else if (kv.first == "watch_idle_timeout_ms") {
+          etcd_options.watch_idle_timeout = absl::Milliseconds(value);
+        } else {
+          return bad(absl::StrCat("unknown parameter \"", kv.first, "\""));
+        }
+      }
+      prefix = prefix.substr(0, question);
+      if (prefix.empty()) return bad("a key prefix is needed: etcd://host:port/prefix");
+    }
+    return metadata::OpenEtcdMetadataStore(std::move(endpoints), absl::StrCat("/", prefix),
+                                           options, etcd_options);
   }
   if (url.empty()) return bad("the URL is empty");
   return bad("unknown scheme");

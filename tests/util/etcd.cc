@@ -1,13 +1,17 @@
 #include "tests/util/etcd.h"
 
+#include <signal.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
 
 namespace warp::testing {
 
-absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
+absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(
+    int members, std::vector<std::string> flags) {
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+  cluster->flags_ = std::move(flags);
   std::vector<std::string> peers;
   for (int i = 0; i < members; ++i) {
     Member m;
@@ -31,28 +35,38 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(int members) {
 absl::Status EtcdCluster::Launch(Member& m, bool initial) {
   std::string client = absl::StrCat("http://127.0.0.1:", m.client_port);
   std::string peer = absl::StrCat("http://127.0.0.1:", m.peer_port);
-  ASSIGN_OR_RETURN(
-      Subprocess process,
-      Subprocess::Start({"etcd", "--name", m.name, "--data-dir", m.dir + "/data",
-                         "--listen-client-urls", client, "--advertise-client-urls",
-                         client, "--listen-peer-urls", peer,
-                         "--initial-advertise-peer-urls", peer, "--initial-cluster",
-                         initial_cluster_, "--initial-cluster-state",
-                         initial ? "new" : "existing", "--initial-cluster-token",
-                         "warp-test", "--heartbeat-interval", "50",
-                         "--election-timeout", "500"},
-                        m.dir + ".log"));
+  std::vector<std::string> argv = {
+      "etcd", "--name", m.name, "--data-dir", m.dir + "/data",
+      "--listen-client-urls", client, "--advertise-client-urls", client,
+      "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+      "--initial-cluster", initial_cluster_, "--initial-cluster-state",
+      initial ? "new" : "existing", "--initial-cluster-token", "warp-test",
+      "--heartbeat-interval", "50", "--election-timeout", "500"};
+  argv.insert(argv.end(), flags_.begin(), flags_.end());
+  ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, m.dir + ".log"));
   m.process.emplace(std::move(process));
   return absl::OkStatus();
 }
 
 std::string EtcdCluster::endpoints() const {
   std::vector<std::string> out;
-  for (const Member& m : members_) out.push_back(absl::StrCat("127.0.0.1:", m.client_port));
+  for (int i = 0; i < size(); ++i) out.push_back(endpoint(i));
   return absl::StrJoin(out, ",");
 }
 
+std::string EtcdCluster::endpoint(int member) const {
+  return absl::StrCat("127.0.0.1:", members_[member].client_port);
+}
+
 void EtcdCluster::Kill(int member) { members_[member].process.reset(); }
+
+void EtcdCluster::Pause(int member) {
+  if (members_[member].process) members_[member].process->Signal(SIGSTOP);
+}
+
+void EtcdCluster::Resume(int member) {
+  if (members_[member].process) members_[member].process->Signal(SIGCONT);
+}
 
 absl::Status EtcdCluster::Restart(int member) {
   Member& m = members_[member];

@@ -16,17 +16,25 @@ namespace warp::testing {
 
 class EtcdCluster {
  public:
-  static absl::StatusOr<std::unique_ptr<EtcdCluster>> Start(int members = 1);
+  // `flags` are added to every member's command line (e.g.
+  // "--max-request-bytes=N").
+  static absl::StatusOr<std::unique_ptr<EtcdCluster>> Start(
+      int members = 1, std::vector<std::string> flags = {});
 
   // "127.0.0.1:port" of every member, comma-separated, for etcd:// URLs.
   std::string endpoints() const;
   std::string Url(const std::string& prefix) const {
     return "etcd://" + endpoints() + "/" + prefix;
   }
+  // "127.0.0.1:port" of one member.
+  std::string endpoint(int member) const;
   int size() const { return static_cast<int>(members_.size()); }
 
   void Kill(int member);
   absl::Status Restart(int member);
+  // SIGSTOP / SIGCONT: a member that hangs, its connections left open.
+  void Pause(int member);
+  void Resume(int member);
 
  private:
   struct Member {
@@ -40,6 +48,7 @@ class EtcdCluster {
 
   std::vector<Member> members_;
   std::string initial_cluster_;
+  std::vector<std::string> flags_;
 };
 
 }  // namespace warp::testing

@@ -55,9 +55,47 @@ struct WatchStream {
   std::string buffer;
   const std::function<bool(std::vector<WatchEvent>)>* on_events;
   const std::atomic<bool>* stop;
+  absl::Duration idle_timeout;
+  absl::Time last_message = absl::Now();
   absl::Status status;
   bool stopped = false;
 };
+
+// Handles one line of the stream; false ends it.
+bool OnWatchMessage(WatchStream* w, const std::string& line) {
+  json message = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (message.is_discarded() || !message.is_object()) {
+    w->status = absl::DataLossError("unreadable etcd watch message");
+    return false;
+  }
+  if (message.contains("error")) {
+    w->status = absl::UnavailableError(
+        absl::StrCat("etcd watch failed: ", message["error"].dump()));
+    return false;
+  }
+  const json& result = message.value("result", json::object());
+  if (Int(result, "compact_revision") > 0) {
+    w->status = absl::OutOfRangeError(
+        absl::StrCat("etcd compacted past the watch start (compact revision ",
+                     Int(result, "compact_revision"), ")"));
+    return false;
+  }
+  if (result.value("canceled", false)) {
+    w->status = absl::UnavailableError(absl::StrCat(
+        "etcd cancelled the watch: ", result.value("cancel_reason", std::string())));
+    return false;
+  }
+  std::vector<WatchEvent> events;
+  for (const json& e : result.value("events", json::array())) {
+    events.push_back(WatchEvent{e.value("type", std::string()) == "DELETE",
+                                ParseKv(e.value("kv", json::object()))});
+  }
+  if (!events.empty() && !(*w->on_events)(std::move(events))) {
+    w->stopped = true;
+    return false;
+  }
+  return true;
+}
 
 size_t OnWatchData(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* w = static_cast<WatchStream*>(userdata);
@@ -71,45 +109,25 @@ size_t OnWatchData(char* data, size_t size, size_t nmemb, void* userdata) {
     std::string line = w->buffer.substr(0, newline);
     w->buffer.erase(0, newline + 1);
     if (line.empty()) continue;
-    json message = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (message.is_discarded() || !message.is_object()) {
-      w->status = absl::DataLossError("unreadable etcd watch message");
-      return 0;
-    }
-    if (message.contains("error")) {
-      w->status = absl::UnavailableError(
-          absl::StrCat("etcd watch failed: ", message["error"].dump()));
-      return 0;
-    }
-    const json& result = message.value("result", json::object());
-    if (Int(result, "compact_revision") > 0) {
-      w->status = absl::OutOfRangeError(absl::StrCat(
-          "etcd compacted past the watch start (compact revision ",
-          Int(result, "compact_revision"), ")"));
-      return 0;
-    }
-    if (result.value("canceled", false)) {
-      w->status = absl::UnavailableError("etcd cancelled the watch");
-      return 0;
-    }
-    std::vector<WatchEvent> events;
-    for (const json& e : result.value("events", json::array())) {
-      events.push_back(WatchEvent{e.value("type", std::string()) == "DELETE",
-                                  ParseKv(e.value("kv", json::object()))});
-    }
-    if (!events.empty() && !(*w->on_events)(std::move(events))) {
-      w->stopped = true;
-      return 0;
-    }
+    // Events and progress notifications alike prove the stream alive.
+    w->last_message = absl::Now();
+    if (!OnWatchMessage(w, line)) return 0;
   }
   return size * nmemb;
 }
 
+// Called by curl about once a second while the stream is open.
 int OnWatchProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* w = static_cast<WatchStream*>(userdata);
   if (w->stop->load()) {
     w->stopped = true;
     return 1;  // abort the transfer
+  }
+  if (absl::Now() - w->last_message > w->idle_timeout) {
+    w->status = absl::UnavailableError(absl::StrCat(
+        "etcd watch silent for ", absl::FormatDuration(w->idle_timeout),
+        " (no event, no progress notification)"));
+    return 1;
   }
   return 0;
 }
@@ -191,9 +209,8 @@ class JsonGatewayClient final : public EtcdClient {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<bool> TxnIfValueLess(absl::string_view compare_key,
-                                      absl::string_view compare_value,
-                                      const std::vector<TxnOp>& ops) override {
+  absl::StatusOr<bool> TxnIfModRevision(absl::string_view compare_key, int64_t mod_revision,
+                                        const std::vector<TxnOp>& ops) override {
     json success = json::array();
     for (const TxnOp& op : ops) {
       if (op.kind == TxnOp::Kind::kPut) {
@@ -202,20 +219,13 @@ class JsonGatewayClient final : public EtcdClient {
         success.push_back({{"request_delete_range", {{"key", B64(op.key)}}}});
       }
     }
-    // Absent key: its create revision is 0. Present: its value < ours.
-    json absent = {{"compare", json::array({{{"key", B64(compare_key)},
-                                             {"target", "CREATE"},
-                                             {"result", "EQUAL"},
-                                             {"create_revision", "0"}}})},
-                   {"success", success}};
-    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", absent));
-    if (r.value("succeeded", false)) return true;
-    json less = {{"compare", json::array({{{"key", B64(compare_key)},
-                                           {"target", "VALUE"},
-                                           {"result", "LESS"},
-                                           {"value", B64(compare_value)}}})},
+    // An absent key compares as mod revision 0.
+    json body = {{"compare", json::array({{{"key", B64(compare_key)},
+                                           {"target", "MOD"},
+                                           {"result", "EQUAL"},
+                                           {"mod_revision", absl::StrCat(mod_revision)}}})},
                  {"success", success}};
-    ASSIGN_OR_RETURN(r, Call("/v3/kv/txn", less));
+    ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body));
     return r.value("succeeded", false);
   }
 
@@ -229,17 +239,23 @@ class JsonGatewayClient final : public EtcdClient {
   }
 
   absl::Status Watch(absl::string_view key, absl::string_view range_end,
-                     int64_t start_revision,
+                     int64_t start_revision, absl::Duration idle_timeout,
                      const std::function<bool(std::vector<WatchEvent>)>& on_events,
                      const std::atomic<bool>& stop) override {
-    json create = {{"key", B64(key)}, {"start_revision", absl::StrCat(start_revision)}};
+    json create = {{"key", B64(key)},
+                   {"start_revision", absl::StrCat(start_revision)},
+                   {"progress_notify", true}};
     if (!range_end.empty()) create["range_end"] = B64(range_end);
     std::string body = json({{"create_request", create}}).dump();
     std::string url = absl::StrCat(CurrentEndpoint(), "/v3/watch");
-    WatchStream stream{"", &on_events, &stop};
+    WatchStream stream{"", &on_events, &stop, idle_timeout};
     CURL* curl = curl_easy_init();
     if (curl == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
+    // The gateway passes Grpc-Metadata-* headers on as gRPC metadata:
+    // "hasleader" is what etcd's WithRequireLeader sends.
+    curl_slist* headers = curl_slist_append(nullptr, "Grpc-Metadata-hasleader: true");
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
@@ -253,9 +269,18 @@ class JsonGatewayClient final : public EtcdClient {
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stream);
     CURLcode code = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     if (stream.stopped) return absl::OkStatus();
+    // The gateway may end the stream with an error line and no newline.
+    if (stream.status.ok() && !stream.buffer.empty()) {
+      std::string rest = std::move(stream.buffer);
+      if (!OnWatchMessage(&stream, rest) && stream.stopped) return absl::OkStatus();
+    }
+    // A compacted start is the caller's to handle; any other end means this
+    // endpoint cannot serve the watch now: try elsewhere next time.
+    if (stream.status.code() == absl::StatusCode::kOutOfRange) return stream.status;
+    NextEndpoint();
     if (!stream.status.ok()) return stream.status;
-    NextEndpoint();  // the stream ended: try elsewhere next time
     return absl::UnavailableError(absl::StrCat("etcd watch on ", url, " ended: ",
                                                curl_easy_strerror(code)));
   }

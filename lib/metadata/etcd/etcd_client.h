@@ -81,20 +81,25 @@ class EtcdClient {
   virtual absl::Status DeleteRange(absl::string_view key, absl::string_view range_end) = 0;
   // Deletes each of `keys` (in transactions of up to 100).
   virtual absl::Status DeleteKeys(const std::vector<std::string>& keys) = 0;
-  // Applies `ops` atomically if `compare_key`'s value is less than
-  // `compare_value` (byte order) or the key is absent. Returns whether it
-  // applied.
-  virtual absl::StatusOr<bool> TxnIfValueLess(absl::string_view compare_key,
-                                              absl::string_view compare_value,
-                                              const std::vector<TxnOp>& ops) = 0;
+  // Applies `ops` atomically if `compare_key`'s mod revision is
+  // `mod_revision` (0: the key is absent). Returns whether it applied.
+  virtual absl::StatusOr<bool> TxnIfModRevision(absl::string_view compare_key,
+                                                int64_t mod_revision,
+                                                const std::vector<TxnOp>& ops) = 0;
   virtual absl::Status Compact(int64_t revision) = 0;
 
   // Streams the events of keys in [key, range_end) from `start_revision`,
   // calling `on_events` for each batch (all of one revision or more, in
   // order) until it returns false, `stop` becomes true, or the stream fails.
   // Returns OutOfRange if `start_revision` was compacted away.
+  //
+  // The watch requires a leader (a member cut off from its quorum cancels
+  // it, etcd's WithRequireLeader) and asks for progress notifications; a
+  // stream silent for `idle_timeout` (no event, no notification) is
+  // abandoned as dead. A watch that fails or is abandoned moves to the next
+  // endpoint, so the caller's next Watch goes elsewhere.
   virtual absl::Status Watch(absl::string_view key, absl::string_view range_end,
-                             int64_t start_revision,
+                             int64_t start_revision, absl::Duration idle_timeout,
                              const std::function<bool(std::vector<WatchEvent>)>& on_events,
                              const std::atomic<bool>& stop) = 0;
 };

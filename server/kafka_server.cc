@@ -28,7 +28,7 @@ namespace {
 constexpr uint64_t kListenerTag = 0;
 constexpr uint64_t kWakeTag = 1;
 
-struct Connection {
+struct Connection : std::enable_shared_from_this<Connection> {
   uint64_t id = 0;
   int fd = -1;
   // Held by the I/O thread reading the connection, from recv until its
@@ -41,8 +41,8 @@ struct Connection {
   std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
   // A large frame being received straight into its own buffer (no copy):
   // it is `large_size` bytes, `large_got` of them have arrived. `large`
-  // starts at no more than 4 MiB and doubles as bytes arrive, so a hostile
-  // length alone never allocates much.
+  // starts at 64 KiB and doubles as bytes arrive, so a hostile length
+  // alone never allocates much (and what it allocates is counted).
   std::string large ABSL_GUARDED_BY(mu);
   size_t large_got ABSL_GUARDED_BY(mu) = 0;
   size_t large_size ABSL_GUARDED_BY(mu) = 0;
@@ -52,11 +52,22 @@ struct Connection {
   uint64_t next_to_send ABSL_GUARDED_BY(mu) = 0;
   // Completed responses waiting for earlier ones; nullopt = no response.
   std::map<uint64_t, std::optional<std::string>> done ABSL_GUARDED_BY(mu);
-  uint64_t queued_bytes ABSL_GUARDED_BY(mu) = 0;
+  uint64_t queued_bytes ABSL_GUARDED_BY(mu) = 0;  // responses not yet sent
+  // Bytes of complete frames taken from the connection and not answered.
+  uint64_t request_bytes ABSL_GUARDED_BY(mu) = 0;
+  // What this connection holds in all (see Server::Account).
+  uint64_t held ABSL_GUARDED_BY(mu) = 0;
   bool closed ABSL_GUARDED_BY(mu) = false;
   bool reading_paused ABSL_GUARDED_BY(mu) = false;
+  // Paused for the global budget: in Server::paused_global_.
+  bool paused_for_global ABSL_GUARDED_BY(mu) = false;
+  // Let through the global budget until its partial frame is complete (so
+  // that paused partial frames can never wait for each other forever).
+  bool exempt ABSL_GUARDED_BY(mu) = false;
   absl::Time last_activity ABSL_GUARDED_BY(mu);
   absl::Time partial_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
+  // Since when responses wait for a client that does not take them.
+  absl::Time write_waiting_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
 };
 
 // A client's address as Kafka shows it ("/127.0.0.1", "/::1").
@@ -74,6 +85,11 @@ std::string PeerName(const sockaddr_storage& addr, socklen_t len) {
 // Requests of one connection read but not yet answered, at most (pipelining
 // clients keep 5 to 50 in flight).
 constexpr uint64_t kMaxUnansweredRequests = 512;
+// Frames up to this size are staged in the connection's input buffer;
+// larger ones are received into their own, which starts at this size.
+constexpr size_t kStagedFrameBytes = 64 << 10;
+// Most bytes taken from a socket by one recv (between budget checks).
+constexpr size_t kMaxRecvBytes = 1 << 20;
 
 class Server final : public KafkaServer {
  public:
@@ -83,6 +99,12 @@ class Server final : public KafkaServer {
   ~Server() override { Shutdown(); }
 
   absl::Status Listen() {
+    if (options_.max_connection_bytes_in_flight < options_.max_request_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the per-connection budget (", options_.max_connection_bytes_in_flight,
+          " bytes) must hold one request of the largest size (", options_.max_request_bytes,
+          " bytes)"));
+    }
     listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -164,6 +186,11 @@ class Server final : public KafkaServer {
     absl::MutexLock lock(&mu_);
     return connections_.size();
   }
+  uint64_t connections_refused() const override { return refused_.load(); }
+  uint64_t reads_paused() const override { return pauses_.load(); }
+  uint64_t bytes_in_flight() const override {
+    return static_cast<uint64_t>(std::max<int64_t>(0, total_held_.load()));
+  }
 
  private:
   void Loop() {
@@ -186,6 +213,7 @@ class Server final : public KafkaServer {
         if (events[i].events & EPOLLOUT) Flush(conn);
         if (events[i].events & EPOLLIN) Read(conn);
         Rearm(conn);
+        MaybeResume();
       }
     }
   }
@@ -220,20 +248,36 @@ class Server final : public KafkaServer {
         }
       }
       if (fd < 0) return;
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       auto conn = std::make_shared<Connection>();
       conn->fd = fd;
       conn->peer = PeerName(peer, peer_len);
+      {
+        // Counted in the same step as accepted, so that I/O threads
+        // accepting at once cannot both take the last place.
+        absl::MutexLock lock(&mu_);
+        // Over a limit: closed at once, as Kafka does (max.connections,
+        // max.connections.per.ip).
+        int& from_peer = per_ip_[conn->peer];
+        bool refuse = static_cast<int64_t>(connections_.size()) >= options_.max_connections ||
+                      (options_.max_connections_per_ip > 0 &&
+                       from_peer >= options_.max_connections_per_ip);
+        if (refuse) {
+          if (from_peer == 0) per_ip_.erase(conn->peer);
+          refused_.fetch_add(1);
+          close(fd);
+          continue;
+        }
+        ++from_peer;
+        conn->id = next_id_++;
+        connections_[conn->id] = conn;
+      }
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       if (options_.new_context) conn->context = options_.new_context();
       {
         absl::MutexLock lock(&conn->mu);
         conn->last_activity = absl::Now();
-      }
-      {
-        absl::MutexLock lock(&mu_);
-        conn->id = next_id_++;
-        connections_[conn->id] = conn;
+        Account(*conn);
       }
       epoll_event ev{};
       ev.events = EPOLLIN | EPOLLONESHOT;
@@ -259,9 +303,6 @@ class Server final : public KafkaServer {
   // (a hostile or broken length).
   bool SplitFrames(Connection& conn, std::vector<std::pair<uint64_t, std::string>>& frames,
                    size_t& frame_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    constexpr size_t kStaged = 64 << 10;  // larger frames get their own buffer
-    // A hostile length alone pins at most this much until bytes arrive.
-    constexpr size_t kFirstLargeBytes = 1 << 20;
     size_t at = 0;
     bool open = true;
     while (conn.in.size() - at >= 4) {
@@ -277,12 +318,14 @@ class Server final : public KafkaServer {
       if (have >= size) {
         frames.push_back({conn.next_request++, conn.in.substr(at + 4, size)});
         frame_bytes += size;
+        conn.request_bytes += size;
         at += 4 + size;
         continue;
       }
-      if (size > kStaged) {
+      if (size > kStagedFrameBytes) {
+        // Memory for the frame is taken as its bytes arrive (see Read).
         conn.large_size = size;
-        conn.large.resize(std::min<size_t>(size, std::max(kFirstLargeBytes, have)));
+        conn.large.resize(std::min<size_t>(size, std::max(kStagedFrameBytes, have)));
         std::memcpy(conn.large.data(), conn.in.data() + at + 4, have);
         conn.large_got = have;
         at = conn.in.size();
@@ -304,21 +347,27 @@ class Server final : public KafkaServer {
       constexpr size_t kMaxBytesPerPass = 16 << 20;
       size_t frame_bytes = 0;
       for (;;) {
+        // Over a budget: the rest waits in the socket (the client's TCP
+        // window closes) until answers drain.
+        if (MustPause(*conn)) break;
         ssize_t n;
         if (conn->large_size > 0) {
-          // The rest of a large frame goes straight into its buffer.
+          // The rest of a large frame goes straight into its buffer, which
+          // doubles only once full: memory follows the bytes that came.
           if (conn->large_got == conn->large.size()) {
             conn->large.resize(std::min(conn->large_size, 2 * conn->large.size()));
           }
           n = recv(conn->fd, conn->large.data() + conn->large_got,
-                   conn->large.size() - conn->large_got, 0);
+                   std::min<size_t>(conn->large.size() - conn->large_got, kMaxRecvBytes), 0);
           if (n > 0) {
             conn->large_got += static_cast<size_t>(n);
             if (conn->large_got == conn->large_size) {
               frame_bytes += conn->large_size;
+              conn->request_bytes += conn->large_size;
               frames.push_back({conn->next_request++, std::move(conn->large)});
-              conn->large.clear();
+              conn->large = std::string();
               conn->large_got = conn->large_size = 0;
+              conn->exempt = false;
             }
           }
         } else {
@@ -330,6 +379,7 @@ class Server final : public KafkaServer {
         }
         if (n > 0) {
           conn->last_activity = absl::Now();
+          Account(*conn);
           // Hand over what arrived before reading more (epoll calls again).
           if (frame_bytes > kMaxBytesPerPass ||
               conn->next_request - conn->next_to_send >= kMaxUnansweredRequests) {
@@ -350,11 +400,8 @@ class Server final : public KafkaServer {
                             : (!frames.empty() || conn->partial_since == absl::InfiniteFuture())
                                 ? absl::Now()
                                 : conn->partial_since;
-      // Back-pressure on requests too: stop reading while too many await
-      // their answers.
-      if (conn->next_request - conn->next_to_send >= kMaxUnansweredRequests) {
-        conn->reading_paused = true;
-      }
+      Account(*conn);
+      UpdatePause(*conn);
       if (conn->closed) frames.clear();
     }
     if (frames.empty()) {
@@ -371,21 +418,23 @@ class Server final : public KafkaServer {
       in_flight_ += frames.size();
     }
     for (auto& [sequence, payload] : frames) {
-      std::weak_ptr<Connection> weak = conn;
       uint64_t seq = sequence;
+      uint64_t size = payload.size();
+      // The answer keeps the connection (closed or not) until it comes: its
+      // request's bytes are counted until then.
       handler_(ConnectionInfo{conn->id, conn->peer, conn->context}, std::move(payload),
-               [this, weak, seq](absl::StatusOr<std::optional<std::string>> response) {
-                 Complete(weak, seq, std::move(response));
+               [this, conn, seq, size](absl::StatusOr<std::optional<std::string>> response) {
+                 Complete(conn, seq, size, std::move(response));
                });
     }
   }
 
-  void Complete(const std::weak_ptr<Connection>& weak, uint64_t seq,
+  void Complete(const std::shared_ptr<Connection>& conn, uint64_t seq, uint64_t request_size,
                 absl::StatusOr<std::optional<std::string>> response) {
-    std::shared_ptr<Connection> conn = weak.lock();
     bool close_it = false;
-    if (conn) {
+    {
       absl::MutexLock lock(&conn->mu);
+      conn->request_bytes -= std::min(conn->request_bytes, request_size);
       if (!conn->closed) {
         if (!response.ok()) {
           close_it = true;
@@ -398,12 +447,14 @@ class Server final : public KafkaServer {
             ++conn->next_to_send;
           }
           WriteLocked(*conn);
-          conn->reading_paused = MustPause(*conn);
         }
       }
+      Account(*conn);
+      UpdatePause(*conn);
     }
     if (close_it) Close(conn);
-    if (conn) Rearm(conn);
+    Rearm(conn);
+    MaybeResume();
     absl::MutexLock lock(&mu_);
     --in_flight_;
   }
@@ -421,6 +472,7 @@ class Server final : public KafkaServer {
         conn.out_sent += n;
         conn.queued_bytes -= std::min<uint64_t>(conn.queued_bytes, n);
         conn.last_activity = absl::Now();
+        conn.write_waiting_since = conn.last_activity;
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
@@ -429,20 +481,133 @@ class Server final : public KafkaServer {
       return;
     }
     if (conn.out_sent == conn.out.size()) {
-      conn.out.clear();
+      conn.out = std::string();
       conn.out_sent = 0;
-    } else if (conn.out_sent > (1 << 20)) {
-      conn.out.erase(0, conn.out_sent);
-      conn.out_sent = 0;
+      conn.write_waiting_since = absl::InfiniteFuture();
+    } else {
+      if (conn.write_waiting_since == absl::InfiniteFuture()) {
+        conn.write_waiting_since = absl::Now();
+      }
+      if (conn.out_sent > (1 << 20)) {
+        conn.out.erase(0, conn.out_sent);
+        conn.out_sent = 0;
+      }
     }
-    conn.reading_paused = MustPause(conn);
+    Account(conn);
+    UpdatePause(conn);
   }
 
-  // Whether to stop reading `conn`: its answers are not being read, or too
-  // many of its requests are unanswered.
+  // Recounts what `conn` holds (partial frames, with the memory their
+  // buffers took; requests not answered; responses not sent) into its own
+  // and the global total, and tells its handlers how much more it may hold.
+  void Account(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    uint64_t held = conn.in.size() + conn.large.size() + conn.request_bytes + conn.queued_bytes;
+    if (held != conn.held) {
+      if (conn.held == 0) holders_.fetch_add(1);
+      if (held == 0) holders_.fetch_sub(1);
+      total_held_.fetch_add(static_cast<int64_t>(held) - static_cast<int64_t>(conn.held));
+      conn.held = held;
+    }
+    if (conn.context) {
+      int64_t left = static_cast<int64_t>(options_.max_connection_bytes_in_flight) -
+                     static_cast<int64_t>(held);
+      if (OverGlobalShare(conn)) left = 0;
+      conn.context->set_response_allowance(std::max<int64_t>(0, left));
+    }
+  }
+
+  // An even share of the global budget among the connections holding any.
+  uint64_t FairShare() const {
+    return options_.max_bytes_in_flight / std::max<int64_t>(1, holders_.load());
+  }
+
+  // Whether the global budget has run out and `conn` holds more than its
+  // share: one of the connections to stop.
+  bool OverGlobalShare(const Connection& conn) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    return options_.max_bytes_in_flight > 0 && !conn.exempt &&
+           total_held_.load() >= static_cast<int64_t>(options_.max_bytes_in_flight) &&
+           conn.held > FairShare();
+  }
+
+  // Whether to stop reading `conn`: too many of its requests are
+  // unanswered, it holds its whole budget, or its share of the global one.
   bool MustPause(const Connection& conn) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    return conn.queued_bytes > options_.max_queued_response_bytes ||
-           conn.next_request - conn.next_to_send >= kMaxUnansweredRequests;
+    return conn.next_request - conn.next_to_send >= kMaxUnansweredRequests ||
+           conn.held >= options_.max_connection_bytes_in_flight || OverGlobalShare(conn);
+  }
+
+  // Sets whether `conn` is read, counting pauses; a connection paused for
+  // the global budget is remembered, to be resumed when it drains. The time
+  // a partial request waits while the server does not read it is not
+  // counted against the client.
+  void UpdatePause(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    bool pause = !conn.closed && MustPause(conn);
+    if (pause && !conn.reading_paused) pauses_.fetch_add(1);
+    if (!pause && conn.reading_paused && conn.partial_since != absl::InfiniteFuture()) {
+      conn.partial_since = absl::Now();
+    }
+    conn.reading_paused = pause;
+    if (pause && !conn.paused_for_global && OverGlobalShare(conn)) {
+      conn.paused_for_global = true;
+      absl::MutexLock lock(&paused_mu_);
+      paused_global_.push_back(conn.shared_from_this());
+    }
+  }
+
+  // Reads again the connections paused for the global budget once it has
+  // room (each decides again: the heaviest may stay paused).
+  void MaybeResume() {
+    if (total_held_.load() >= static_cast<int64_t>(options_.max_bytes_in_flight)) return;
+    ResumeGlobal();
+  }
+
+  void ResumeGlobal() {
+    std::vector<std::shared_ptr<Connection>> paused;
+    {
+      absl::MutexLock lock(&paused_mu_);
+      paused.swap(paused_global_);
+    }
+    for (auto& conn : paused) {
+      {
+        absl::MutexLock lock(&conn->mu);
+        conn->paused_for_global = false;
+        UpdatePause(*conn);
+      }
+      Rearm(conn);
+    }
+  }
+
+  // Paused partial frames could wait for each other forever when only they
+  // hold the global budget: when it has not drained for a tick, the one
+  // nearest its end is let through.
+  void BreakStalls() {
+    int64_t total = total_held_.load();
+    bool stalled = total >= static_cast<int64_t>(options_.max_bytes_in_flight) &&
+                   total >= last_tick_total_;
+    last_tick_total_ = total;
+    if (!stalled) return;
+    std::vector<std::shared_ptr<Connection>> paused;
+    {
+      absl::MutexLock lock(&paused_mu_);
+      paused = paused_global_;
+    }
+    std::shared_ptr<Connection> nearest;
+    size_t nearest_left = SIZE_MAX;
+    for (auto& conn : paused) {
+      absl::MutexLock lock(&conn->mu);
+      if (conn->large_size == 0 || conn->closed) continue;
+      size_t left = conn->large_size - conn->large_got;
+      if (left < nearest_left) {
+        nearest_left = left;
+        nearest = conn;
+      }
+    }
+    if (nearest == nullptr) return;
+    {
+      absl::MutexLock lock(&nearest->mu);
+      nearest->exempt = true;
+    }
+    ResumeGlobal();
   }
 
   void CloseConnLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
@@ -451,6 +616,15 @@ class Server final : public KafkaServer {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd, nullptr);
     shutdown(conn.fd, SHUT_RDWR);
     close(conn.fd);
+    // Its buffers go now; requests still being answered count until then.
+    conn.in = std::string();
+    conn.large = std::string();
+    conn.large_got = conn.large_size = 0;
+    conn.out = std::string();
+    conn.out_sent = 0;
+    conn.done.clear();
+    conn.queued_bytes = 0;
+    Account(conn);
   }
 
   void CloseLocked(const std::shared_ptr<Connection>& conn) {
@@ -461,8 +635,14 @@ class Server final : public KafkaServer {
   void Close(const std::shared_ptr<Connection>& conn) {
     if (!conn) return;
     CloseLocked(conn);
-    absl::MutexLock lock(&mu_);
-    connections_.erase(conn->id);
+    {
+      absl::MutexLock lock(&mu_);
+      if (connections_.erase(conn->id) > 0) {
+        auto it = per_ip_.find(conn->peer);
+        if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
+      }
+    }
+    MaybeResume();
   }
 
   // Closes idle connections and ones that trickle a request too slowly.
@@ -487,11 +667,18 @@ class Server final : public KafkaServer {
         {
           absl::MutexLock l(&conn->mu);
           bool busy = conn->next_to_send != conn->next_request;
-          expired = (!busy && now - conn->last_activity > options_.idle_timeout) ||
-                    now - conn->partial_since > options_.request_timeout;
+          // A connection the server stopped reading is never closed for a
+          // slowness that is the server's; one that does not take its
+          // responses is, after the idle timeout.
+          expired = (!conn->reading_paused &&
+                     ((!busy && now - conn->last_activity > options_.idle_timeout) ||
+                      now - conn->partial_since > options_.request_timeout)) ||
+                    now - conn->write_waiting_since > options_.idle_timeout;
         }
         if (expired) Close(conn);
       }
+      BreakStalls();
+      MaybeResume();
     }
   }
 
@@ -512,6 +699,18 @@ class Server final : public KafkaServer {
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 2;
   absl::flat_hash_map<uint64_t, std::shared_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   uint64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Open connections by peer address ("/<ip>").
+  absl::flat_hash_map<std::string, int> per_ip_ ABSL_GUARDED_BY(mu_);
+
+  // The memory budget: bytes held by all connections, how many hold any.
+  std::atomic<int64_t> total_held_{0};
+  std::atomic<int64_t> holders_{0};
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<uint64_t> pauses_{0};
+  int64_t last_tick_total_ = 0;  // reaper thread only
+  // Lock order: a connection's mu, then paused_mu_.
+  absl::Mutex paused_mu_;
+  std::vector<std::shared_ptr<Connection>> paused_global_ ABSL_GUARDED_BY(paused_mu_);
 };
 
 }  // namespace

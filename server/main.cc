@@ -3,6 +3,7 @@
 // journal under ./warp-data. `warpd --help` explains every flag.
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +43,20 @@ ABSL_FLAG(int32_t, http_timeout_seconds, 10,
           "(reading a request, being answered, or idle between requests).");
 ABSL_FLAG(int32_t, http_max_connections, 1024,
           "Most open HTTP connections; more wait in the listen backlog until one closes.");
+ABSL_FLAG(int64_t, socket_request_max_bytes, 100 << 20,
+          "Kafka's socket.request.max.bytes: a larger request frame closes its connection.");
+ABSL_FLAG(int64_t, max_request_bytes_in_flight, 512 << 20,
+          "Bytes of requests (from their first byte until answered) and unsent responses "
+          "that all Kafka connections together may hold; beyond it the connections holding "
+          "more than an even share stop being read until it drains. 0: no bound.");
+ABSL_FLAG(int64_t, max_connection_bytes_in_flight, 128 << 20,
+          "The same budget for one connection (at least --socket_request_max_bytes).");
+ABSL_FLAG(int32_t, max_connections, 10000,
+          "Most open Kafka connections; more are closed at once (Kafka's max.connections). "
+          "Lowered to fit the descriptor limit, which warpd raises to its hard limit.");
+ABSL_FLAG(int32_t, max_connections_per_ip, 0,
+          "Most open Kafka connections from one address (Kafka's max.connections.per.ip); "
+          "0: no limit, as in Kafka (clients behind one NAT share an address).");
 ABSL_FLAG(std::string, data_dir, "warp-data",
           "Folder of the embedded default bucket (<data_dir>/bucket) and journal "
           "(<data_dir>/journal), used when --bucket or --metadata are not given.");
@@ -161,6 +176,28 @@ void TuneAllocator() {
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 4 << 20);
 }
 
+// Raises the descriptor limit to its hard limit and returns how many Kafka
+// connections fit in it, keeping `reserve` descriptors for everything else
+// (HTTP connections, the journal, the local store's files, curl).
+int64_t FitConnections(int64_t wanted, int64_t reserve) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return wanted;
+  int64_t fit = static_cast<int64_t>(limit.rlim_cur) - reserve;
+  if (fit >= wanted) return wanted;
+  std::fprintf(stderr,
+               "warpd: --max_connections=%lld lowered to %lld: the descriptor limit is %llu, "
+               "%lld kept for HTTP, the journal, the store and curl\n",
+               static_cast<long long>(wanted), static_cast<long long>(std::max<int64_t>(fit, 1)),
+               static_cast<unsigned long long>(limit.rlim_cur), static_cast<long long>(reserve));
+  return std::max<int64_t>(fit, 1);
+}
+
 int main(int argc, char** argv) {
   TuneAllocator();
   // Before any thread starts (the agent's curl and TLS connections).
@@ -190,6 +227,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "warpd: --http_threads and --http_timeout_seconds must be positive, "
                  "--http_max_connections at least --http_threads\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_socket_request_max_bytes) < 1024 ||
+      absl::GetFlag(FLAGS_socket_request_max_bytes) > INT32_MAX ||
+      absl::GetFlag(FLAGS_max_request_bytes_in_flight) < 0 ||
+      absl::GetFlag(FLAGS_max_connection_bytes_in_flight) <
+          absl::GetFlag(FLAGS_socket_request_max_bytes) ||
+      absl::GetFlag(FLAGS_max_connections) < 1 || absl::GetFlag(FLAGS_max_connections_per_ip) < 0) {
+    std::fprintf(stderr,
+                 "warpd: --socket_request_max_bytes must be 1024 to 2147483647, "
+                 "--max_connection_bytes_in_flight at least it, --max_request_bytes_in_flight "
+                 "and --max_connections_per_ip not negative, --max_connections positive\n");
     return 2;
   }
   AgentConfig config;
@@ -273,6 +322,15 @@ int main(int argc, char** argv) {
   warp::server::KafkaServerOptions server_options;
   server_options.new_context = &warp::server::Dispatcher::NewSession;
   server_options.host = kafka_host;
+  server_options.max_request_bytes =
+      static_cast<uint32_t>(absl::GetFlag(FLAGS_socket_request_max_bytes));
+  server_options.max_bytes_in_flight =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_request_bytes_in_flight));
+  server_options.max_connection_bytes_in_flight =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_connection_bytes_in_flight));
+  server_options.max_connections = static_cast<int>(FitConnections(
+      absl::GetFlag(FLAGS_max_connections), absl::GetFlag(FLAGS_http_max_connections) + 512));
+  server_options.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
   server_options.port = kafka_port;
   auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher->handler());
   if (!kafka.ok()) {
@@ -284,6 +342,15 @@ int main(int argc, char** argv) {
   std::atomic<bool> ready{true};
   (*agent)->metrics().gauge("warp_connections", [kafka_raw] {
     return static_cast<double>(kafka_raw->connections());
+  });
+  (*agent)->metrics().computed_counter("warp_connections_refused_total", [kafka_raw] {
+    return static_cast<double>(kafka_raw->connections_refused());
+  });
+  (*agent)->metrics().computed_counter("warp_reads_paused_total", [kafka_raw] {
+    return static_cast<double>(kafka_raw->reads_paused());
+  });
+  (*agent)->metrics().gauge("warp_request_bytes_in_flight", [kafka_raw] {
+    return static_cast<double>(kafka_raw->bytes_in_flight());
   });
   warp::server::Agent* agent_raw = agent->get();
   agent_raw->metrics().collector("process", &warp::server::CollectProcessMetrics);

@@ -31,6 +31,13 @@ const absl::flat_hash_map<std::string, std::string>& Catalogue() {
       {"warp_fetch_bytes_total", "Bytes of record batches returned by Fetch."},
       {"warp_fetch_latency_seconds", "Time from a Fetch request to its answer (waits included)."},
       {"warp_connections", "Open Kafka connections."},
+      {"warp_connections_refused_total",
+       "Kafka connections closed at accept by --max_connections or --max_connections_per_ip."},
+      {"warp_reads_paused_total",
+       "Times a Kafka connection stopped being read: over its or the global byte budget, or "
+       "512 requests unanswered."},
+      {"warp_request_bytes_in_flight",
+       "Bytes of Kafka requests (until answered) and unsent responses held by all connections."},
       // Metadata journal.
       {"warp_metadata_commits_total", "Commands committed to the metadata journal, by outcome."},
       {"warp_metadata_commit_latency_seconds", "Latency of metadata journal commits."},

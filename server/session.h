@@ -1,5 +1,6 @@
 // What warpd remembers about one client connection while it is open (the
-// KafkaServer's ConnectionContext). Later: SASL state, the tenant.
+// KafkaServer's ConnectionContext). Later: SASL state, the tenant. Bounded:
+// it never grows with what a client names.
 //
 // Thread-safety: thread-safe.
 #ifndef WARP_SERVER_SESSION_H_
@@ -16,13 +17,24 @@ namespace warp::server {
 
 class Session final : public ConnectionContext {
  public:
+  // Partitions remembered at most; beyond, the memory starts over (each
+  // partition is then caught up once more, at one journal Sync per fetch).
+  static constexpr size_t kMaxRemembered = 10000;
+
   // Whether `tp` is fetched through this connection for the first time;
   // from now on it is not. A client whose partition moved here from another
   // agent fetches it here first: the Fetch handler catches up with the
-  // journal then, so that the high watermark it sees never goes back.
+  // journal then, so that the high watermark it sees never goes back. The
+  // caller asks only for partitions that exist, so that a client naming
+  // made-up partitions cannot grow the session.
   bool FirstFetch(const TopicPartition& tp) {
     absl::MutexLock lock(&mu_);
+    if (fetched_.size() >= kMaxRemembered && !fetched_.contains(tp)) fetched_.clear();
     return fetched_.insert(tp).second;
+  }
+  size_t remembered() const {
+    absl::MutexLock lock(&mu_);
+    return fetched_.size();
   }
   // Makes the next fetch of `tp` a first one again (the catch-up failed).
   void Forget(const TopicPartition& tp) {
@@ -31,7 +43,7 @@ class Session final : public ConnectionContext {
   }
 
  private:
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::set<TopicPartition> fetched_ ABSL_GUARDED_BY(mu_);
 };
 

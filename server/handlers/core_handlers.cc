@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -297,9 +298,19 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   const bool fetches = agent.HasRole(kRoleFetch);  // else refused below
   bool catch_up = false;
   std::vector<TopicPartition> first;  // fetched here for the first time
+  // Partitions are remembered in the session only if they exist.
+  absl::flat_hash_map<std::string, int32_t> partition_counts;
+  auto exists = [&](const TopicPartition& tp) {
+    auto [it, inserted] = partition_counts.try_emplace(tp.topic, 0);
+    if (inserted) {
+      std::optional<TopicInfo> topic = agent.metadata().GetTopic(tp.topic);
+      if (topic.has_value()) it->second = topic->partitions;
+    }
+    return tp.partition >= 0 && tp.partition < it->second;
+  };
   for (const FetchPartition& p : partitions) {
     if (!fetches) break;
-    if (ctx.session != nullptr && ctx.session->FirstFetch(p.tp)) {
+    if (ctx.session != nullptr && exists(p.tp) && ctx.session->FirstFetch(p.tp)) {
       first.push_back(p.tp);
       catch_up = true;
     }
@@ -317,6 +328,12 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // As Kafka's fetch.max.bytes (55 MiB): no response larger, whatever asked.
   constexpr uint64_t kMaxFetchBytes = 55 << 20;
   options.max_bytes = std::min<uint64_t>(std::max(0, req.max_bytes), kMaxFetchBytes);
+  // Within what the connection may still hold (its budget of requests and
+  // unsent responses; the first batch always comes).
+  if (ctx.session != nullptr) {
+    options.max_bytes = std::min<uint64_t>(
+        options.max_bytes, static_cast<uint64_t>(ctx.session->response_allowance()));
+  }
   // The long-poll holds no thread: the answer is built when the fetcher
   // calls back (at once, or on a commit or the deadline).
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));

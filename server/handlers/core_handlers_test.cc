@@ -1,5 +1,6 @@
 // Core handlers called directly: InitProducerId's epochs, Metadata's cost.
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "lib/protocol/messages/dispatch.h"
 #include "server/agent.h"
@@ -54,6 +55,35 @@ class CoreHandlersTest : public ::testing::Test {
 
   std::unique_ptr<Agent> agent_;
 };
+
+// A session remembers only partitions that exist, however many a client
+// names, and never more than its bound.
+TEST_F(CoreHandlersTest, SessionsRememberOnlyPartitionsThatExist) {
+  ASSERT_TRUE(agent_->MaybeAutoCreate("real"));
+  Session session;
+  FetchRequest req;
+  req.max_wait_ms = 0;
+  req.max_bytes = 1 << 20;
+  for (int t = 0; t < 200; ++t) {
+    FetchRequest::FetchTopic& topic = req.topics.emplace_back();
+    topic.topic = t == 0 ? "real" : absl::StrCat("made-up-", t);
+    for (int p = 0; p < 100; ++p) topic.partitions.emplace_back().partition = p;
+  }
+  RequestHeader header;
+  header.api_key = FetchRequest::kApiKey;
+  header.api_version = 12;
+  HandlerContext ctx{header, agent_.get(), "/127.0.0.1", &session};
+  Request request(std::move(req));
+  absl::Notification answered;
+  Handlers().at(FetchRequest::kApiKey)(ctx, request,
+                                       [&](std::optional<Response>) { answered.Notify(); });
+  ASSERT_TRUE(answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(session.remembered(), 1u);  // "real" has one partition
+  for (int i = 0; i < 3 * static_cast<int>(Session::kMaxRemembered); ++i) {
+    session.FirstFetch({"t", i});
+    ASSERT_LE(session.remembered(), Session::kMaxRemembered);
+  }
+}
 
 // However many unknown names a Metadata request holds, it costs one journal
 // Sync at most, and names that cannot be topics cost none.

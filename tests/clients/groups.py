@@ -553,6 +553,69 @@ def twenty_groups():
     print(f"OK 20 groups log_lines={len(logs)} unknown_member_id=0", flush=True)
 
 
+def deleted_topic_close():
+    """A cooperative-sticky member of two topics, one of them deleted, leaves.
+
+    Its assignment shrinks to the other topic and its close() reaches warpd
+    at once: the LeaveGroup is answered and the group is Empty. librdkafka
+    2.0.2 to 2.6.0 then never finish destroying the client (a partition of the
+    deleted topic keeps a reference to itself; the same against Kafka, fixed
+    in 2.6.1 by librdkafka #4724): with those the end of close() is not
+    awaited, with later ones it must come within 15 s.
+    """
+    from confluent_kafka import Consumer, libversion
+    from confluent_kafka.admin import AdminClient
+    keep, gone, group, parts = "deleted-keep", "deleted-gone", "deleted-group", 3
+    create_topic(keep, parts)
+    create_topic(gone, parts)
+    assigned = set()
+
+    def on_assign(consumer, partitions):
+        assigned.update((tp.topic, tp.partition) for tp in partitions)
+
+    def on_revoke(consumer, partitions):
+        assigned.difference_update((tp.topic, tp.partition) for tp in partitions)
+
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": group,
+                  "partition.assignment.strategy": "cooperative-sticky",
+                  "session.timeout.ms": SESSION_MS, "heartbeat.interval.ms": HEARTBEAT_MS,
+                  "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                  "topic.metadata.refresh.interval.ms": 1000})
+    c.subscribe([keep, gone], on_assign=on_assign, on_revoke=on_revoke)
+    step = lambda: c.poll(0.1)
+    wait_for("both topics assigned", lambda: len(assigned) == 2 * parts, step=step)
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    admin.delete_topics([gone])[gone].result(30)
+    only_keep = {(keep, p) for p in range(parts)}
+    wait_for("the assignment to shrink to the kept topic", lambda: assigned == only_keep,
+             step=step, report=lambda: str(sorted(assigned)))
+    raw = Raw()
+
+    def stable_with_one():
+        _, state, members = raw.describe(group)
+        return state == "Stable" and len(members) == 1
+
+    wait_for("a stable group of one", stable_with_one)
+    start = time.monotonic()
+    closing = threading.Thread(target=c.close, daemon=True)
+    closing.start()
+    wait_for("the member's LeaveGroup", lambda: raw.describe(group)[1:] == ("Empty", []),
+             timeout=15)
+    left = time.monotonic() - start
+    version, number = libversion()
+    if number >= 0x020601ff:
+        closing.join(15)
+        if closing.is_alive():
+            fail(f"librdkafka {version}: close() still blocked after 15 s")
+        print(f"OK deleted topic close left={left:.1f}s closed="
+              f"{time.monotonic() - start:.1f}s librdkafka={version}", flush=True)
+    else:
+        # The client's destroy never ends: leave without waiting for it.
+        print(f"OK deleted topic close left={left:.1f}s librdkafka={version} "
+              "(destroy hangs before 2.6.1)", flush=True)
+        os._exit(0)
+
+
 # ---------------------------------------------------------------------------
 # Offsets with metadata, before and after a warpd restart; error codes.
 
@@ -684,4 +747,5 @@ def error_codes():
  "commit-metadata": commit_metadata,
  "check-metadata": check_metadata,
  "auto-commit-close": auto_commit_close,
- "error-codes": error_codes}[SCENARIO]()
+ "error-codes": error_codes,
+ "deleted-topic-close": deleted_topic_close}[SCENARIO]()

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,7 +47,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::string large ABSL_GUARDED_BY(mu);
   size_t large_got ABSL_GUARDED_BY(mu) = 0;
   size_t large_size ABSL_GUARDED_BY(mu) = 0;
-  std::string out ABSL_GUARDED_BY(mu);
+  // Responses to send, in order; `out_sent` bytes of the first are sent.
+  // Frames are moved in and sent with writev: never copied, never moved up.
+  std::deque<std::string> out ABSL_GUARDED_BY(mu);
   size_t out_sent ABSL_GUARDED_BY(mu) = 0;
   uint64_t next_request ABSL_GUARDED_BY(mu) = 0;
   uint64_t next_to_send ABSL_GUARDED_BY(mu) = 0;
@@ -94,7 +97,10 @@ constexpr size_t kMaxRecvBytes = 1 << 20;
 class Server final : public KafkaServer {
  public:
   Server(const KafkaServerOptions& options, FrameHandler handler)
-      : options_(options), handler_(std::move(handler)) {}
+      : options_(options), handler_(std::move(handler)) {
+    budget_->max_total = options_.max_bytes_in_flight;
+    budget_->max_connection = options_.max_connection_bytes_in_flight;
+  }
 
   ~Server() override { Shutdown(); }
 
@@ -189,7 +195,7 @@ class Server final : public KafkaServer {
   uint64_t connections_refused() const override { return refused_.load(); }
   uint64_t reads_paused() const override { return pauses_.load(); }
   uint64_t bytes_in_flight() const override {
-    return static_cast<uint64_t>(std::max<int64_t>(0, total_held_.load()));
+    return static_cast<uint64_t>(std::max<int64_t>(0, budget_->total.load()));
   }
 
  private:
@@ -273,7 +279,10 @@ class Server final : public KafkaServer {
       }
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      if (options_.new_context) conn->context = options_.new_context();
+      if (options_.new_context) {
+        conn->context = options_.new_context();
+        conn->context->AttachBudget(budget_);
+      }
       {
         absl::MutexLock lock(&conn->mu);
         conn->last_activity = absl::Now();
@@ -292,7 +301,7 @@ class Server final : public KafkaServer {
     epoll_event ev{};
     ev.events = EPOLLONESHOT;
     if (!conn->reading_paused) ev.events |= EPOLLIN;
-    if (conn->out_sent < conn->out.size()) ev.events |= EPOLLOUT;
+    if (!conn->out.empty()) ev.events |= EPOLLOUT;
     ev.data.u64 = conn->id;
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
   }
@@ -443,7 +452,9 @@ class Server final : public KafkaServer {
           conn->done[seq] = std::move(*response);
           while (!conn->done.empty() && conn->done.begin()->first == conn->next_to_send) {
             auto node = conn->done.extract(conn->done.begin());
-            if (node.mapped().has_value()) conn->out += *node.mapped();
+            if (node.mapped().has_value() && !node.mapped()->empty()) {
+              conn->out.push_back(std::move(*node.mapped()));
+            }
             ++conn->next_to_send;
           }
           WriteLocked(*conn);
@@ -465,14 +476,34 @@ class Server final : public KafkaServer {
   }
 
   void WriteLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    while (!conn.closed && conn.out_sent < conn.out.size()) {
-      ssize_t n = send(conn.fd, conn.out.data() + conn.out_sent,
-                       conn.out.size() - conn.out_sent, MSG_NOSIGNAL);
+    constexpr int kMaxIov = 64;
+    while (!conn.closed && !conn.out.empty()) {
+      iovec iov[kMaxIov];
+      int count = 0;
+      for (auto it = conn.out.begin(); it != conn.out.end() && count < kMaxIov; ++it, ++count) {
+        size_t skip = count == 0 ? conn.out_sent : 0;
+        iov[count].iov_base = it->data() + skip;
+        iov[count].iov_len = it->size() - skip;
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = count;
+      ssize_t n = sendmsg(conn.fd, &msg, MSG_NOSIGNAL);
       if (n > 0) {
-        conn.out_sent += n;
         conn.queued_bytes -= std::min<uint64_t>(conn.queued_bytes, n);
         conn.last_activity = absl::Now();
         conn.write_waiting_since = conn.last_activity;
+        size_t left = static_cast<size_t>(n);
+        while (left > 0) {
+          size_t rest = conn.out.front().size() - conn.out_sent;
+          if (left < rest) {
+            conn.out_sent += left;
+            break;
+          }
+          left -= rest;
+          conn.out.pop_front();
+          conn.out_sent = 0;
+        }
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
@@ -480,18 +511,10 @@ class Server final : public KafkaServer {
       CloseConnLocked(conn);
       return;
     }
-    if (conn.out_sent == conn.out.size()) {
-      conn.out = std::string();
-      conn.out_sent = 0;
+    if (conn.out.empty()) {
       conn.write_waiting_since = absl::InfiniteFuture();
-    } else {
-      if (conn.write_waiting_since == absl::InfiniteFuture()) {
-        conn.write_waiting_since = absl::Now();
-      }
-      if (conn.out_sent > (1 << 20)) {
-        conn.out.erase(0, conn.out_sent);
-        conn.out_sent = 0;
-      }
+    } else if (conn.write_waiting_since == absl::InfiniteFuture()) {
+      conn.write_waiting_since = absl::Now();
     }
     Account(conn);
     UpdatePause(conn);
@@ -499,34 +522,23 @@ class Server final : public KafkaServer {
 
   // Recounts what `conn` holds (partial frames, with the memory their
   // buffers took; requests not answered; responses not sent) into its own
-  // and the global total, and tells its handlers how much more it may hold.
+  // and the global total, which its handlers see through its context.
   void Account(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
     uint64_t held = conn.in.size() + conn.large.size() + conn.request_bytes + conn.queued_bytes;
     if (held != conn.held) {
-      if (conn.held == 0) holders_.fetch_add(1);
-      if (held == 0) holders_.fetch_sub(1);
-      total_held_.fetch_add(static_cast<int64_t>(held) - static_cast<int64_t>(conn.held));
+      if (conn.held == 0) budget_->holders.fetch_add(1);
+      if (held == 0) budget_->holders.fetch_sub(1);
+      budget_->total.fetch_add(static_cast<int64_t>(held) - static_cast<int64_t>(conn.held));
       conn.held = held;
     }
-    if (conn.context) {
-      int64_t left = static_cast<int64_t>(options_.max_connection_bytes_in_flight) -
-                     static_cast<int64_t>(held);
-      if (OverGlobalShare(conn)) left = 0;
-      conn.context->set_response_allowance(std::max<int64_t>(0, left));
-    }
+    if (conn.context) conn.context->SetHeld(static_cast<int64_t>(held));
   }
 
-  // An even share of the global budget among the connections holding any.
-  uint64_t FairShare() const {
-    return options_.max_bytes_in_flight / std::max<int64_t>(1, holders_.load());
-  }
-
-  // Whether the global budget has run out and `conn` holds more than its
-  // share: one of the connections to stop.
+  // Whether the global budget has run out and `conn` holds more than an
+  // even share (counting responses its handlers are building).
   bool OverGlobalShare(const Connection& conn) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    return options_.max_bytes_in_flight > 0 && !conn.exempt &&
-           total_held_.load() >= static_cast<int64_t>(options_.max_bytes_in_flight) &&
-           conn.held > FairShare();
+    int64_t reserved = conn.context ? conn.context->reserved() : 0;
+    return !conn.exempt && budget_->OverShare(static_cast<int64_t>(conn.held) + reserved);
   }
 
   // Whether to stop reading `conn`: too many of its requests are
@@ -557,7 +569,10 @@ class Server final : public KafkaServer {
   // Reads again the connections paused for the global budget once it has
   // room (each decides again: the heaviest may stay paused).
   void MaybeResume() {
-    if (total_held_.load() >= static_cast<int64_t>(options_.max_bytes_in_flight)) return;
+    if (options_.max_bytes_in_flight == 0 ||
+        budget_->total.load() >= static_cast<int64_t>(options_.max_bytes_in_flight)) {
+      return;
+    }
     ResumeGlobal();
   }
 
@@ -581,8 +596,9 @@ class Server final : public KafkaServer {
   // hold the global budget: when it has not drained for a tick, the one
   // nearest its end is let through.
   void BreakStalls() {
-    int64_t total = total_held_.load();
-    bool stalled = total >= static_cast<int64_t>(options_.max_bytes_in_flight) &&
+    int64_t total = budget_->total.load();
+    bool stalled = options_.max_bytes_in_flight > 0 &&
+                   total >= static_cast<int64_t>(options_.max_bytes_in_flight) &&
                    total >= last_tick_total_;
     last_tick_total_ = total;
     if (!stalled) return;
@@ -620,7 +636,7 @@ class Server final : public KafkaServer {
     conn.in = std::string();
     conn.large = std::string();
     conn.large_got = conn.large_size = 0;
-    conn.out = std::string();
+    conn.out.clear();
     conn.out_sent = 0;
     conn.done.clear();
     conn.queued_bytes = 0;
@@ -703,8 +719,7 @@ class Server final : public KafkaServer {
   absl::flat_hash_map<std::string, int> per_ip_ ABSL_GUARDED_BY(mu_);
 
   // The memory budget: bytes held by all connections, how many hold any.
-  std::atomic<int64_t> total_held_{0};
-  std::atomic<int64_t> holders_{0};
+  std::shared_ptr<ByteBudget> budget_ = std::make_shared<ByteBudget>();
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> pauses_{0};
   int64_t last_tick_total_ = 0;  // reaper thread only

@@ -13,6 +13,7 @@
 #ifndef WARP_SERVER_KAFKA_SERVER_H_
 #define WARP_SERVER_KAFKA_SERVER_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,27 @@
 
 namespace warp::server {
 
+// The counters of a server's byte budgets (see KafkaServerOptions), shared
+// with the contexts of its connections so that handlers see what a
+// connection may still take. Thread-safe.
+struct ByteBudget {
+  uint64_t max_total = 0;  // 0: no global bound
+  uint64_t max_connection = INT64_MAX;
+  std::atomic<int64_t> total{0};    // bytes held by all connections
+  std::atomic<int64_t> holders{0};  // connections holding any
+
+  // An even share of max_total among the connections holding any.
+  int64_t FairShare() const {
+    return static_cast<int64_t>(max_total) / std::max<int64_t>(1, holders.load());
+  }
+  // Whether the global budget has run out and a connection holding `held`
+  // bytes is over its share of it.
+  bool OverShare(int64_t held) const {
+    return max_total > 0 && total.load() >= static_cast<int64_t>(max_total) &&
+           held > FairShare();
+  }
+};
+
 // What a frame handler keeps for one connection (its session). The server
 // only holds it: made with the connection by KafkaServerOptions::new_context,
 // dropped when the connection closes and no request of it is running.
@@ -34,18 +56,41 @@ class ConnectionContext {
  public:
   virtual ~ConnectionContext() = default;
 
-  // Bytes the connection may still be given before it is over its budget
-  // (see KafkaServerOptions), kept up to date by the server: a handler that
-  // builds a large response (Fetch) keeps within it.
+  // Bytes the connection may still take before it is over its own budget
+  // or its share of the global one; INT64_MAX outside a server.
   int64_t response_allowance() const {
-    return response_allowance_.load(std::memory_order_relaxed);
+    if (budget_ == nullptr) return INT64_MAX;
+    int64_t held = held_.load() + reserved_.load();
+    if (budget_->OverShare(held)) return 0;
+    return std::max<int64_t>(0, static_cast<int64_t>(budget_->max_connection) - held);
   }
-  void set_response_allowance(int64_t bytes) {
-    response_allowance_.store(bytes, std::memory_order_relaxed);
+  // Reserves up to `wanted` bytes of that allowance for a response being
+  // built (a Fetch) and returns how many (maybe 0): they count against the
+  // budgets until given back with ReleaseResponse, after the response was
+  // handed to the server (which counts it from then on).
+  int64_t ReserveResponse(int64_t wanted) {
+    int64_t granted = std::min(wanted, response_allowance());
+    if (granted <= 0) return 0;
+    reserved_ += granted;
+    if (budget_ != nullptr) budget_->total += granted;
+    return granted;
   }
+  void ReleaseResponse(int64_t bytes) {
+    if (bytes <= 0) return;
+    reserved_ -= bytes;
+    if (budget_ != nullptr) budget_->total -= bytes;
+  }
+  int64_t reserved() const { return reserved_.load(); }
+
+  // For the server: its budgets, and what the connection holds besides
+  // reservations.
+  void AttachBudget(std::shared_ptr<ByteBudget> budget) { budget_ = std::move(budget); }
+  void SetHeld(int64_t bytes) { held_.store(bytes); }
 
  private:
-  std::atomic<int64_t> response_allowance_{INT64_MAX};
+  std::shared_ptr<ByteBudget> budget_;
+  std::atomic<int64_t> held_{0};
+  std::atomic<int64_t> reserved_{0};
 };
 
 struct KafkaServerOptions {

@@ -6,6 +6,7 @@
 #ifndef WARP_SERVER_SESSION_H_
 #define WARP_SERVER_SESSION_H_
 
+#include <memory>
 #include <set>
 
 #include "absl/base/thread_annotations.h"
@@ -15,7 +16,8 @@
 
 namespace warp::server {
 
-class Session final : public ConnectionContext {
+class Session final : public ConnectionContext,
+                      public std::enable_shared_from_this<Session> {
  public:
   // Partitions remembered at most; beyond, the memory starts over (each
   // partition is then caught up once more, at one journal Sync per fetch).

@@ -21,6 +21,10 @@ namespace {
 
 using namespace kafka;  // NOLINT: the handlers speak the protocol's names
 
+// How long a client whose connection is over its byte budget is asked to
+// wait before its next fetch (the response's throttle time).
+constexpr int32_t kOverBudgetThrottleMs = 100;
+
 // The first Fetch version whose records are record batches (magic 2).
 constexpr int16_t kFirstRecordBatchFetchVersion = 4;
 
@@ -328,22 +332,37 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // As Kafka's fetch.max.bytes (55 MiB): no response larger, whatever asked.
   constexpr uint64_t kMaxFetchBytes = 55 << 20;
   options.max_bytes = std::min<uint64_t>(std::max(0, req.max_bytes), kMaxFetchBytes);
-  // Within what the connection may still hold (its budget of requests and
-  // unsent responses; the first batch always comes).
-  if (ctx.session != nullptr) {
+  // Within what the connection may still take (its budget of requests and
+  // unsent responses, and its share of the global one; the first batch
+  // always comes), reserved while the response is built and counted by the
+  // server once handed over.
+  std::shared_ptr<Session> session =
+      ctx.session != nullptr ? ctx.session->weak_from_this().lock() : nullptr;
+  int64_t reserved = 0;
+  if (session != nullptr) {
+    reserved = session->ReserveResponse(static_cast<int64_t>(options.max_bytes));
+    options.max_bytes = static_cast<uint64_t>(reserved);
+  } else if (ctx.session != nullptr) {
     options.max_bytes = std::min<uint64_t>(
         options.max_bytes, static_cast<uint64_t>(ctx.session->response_allowance()));
   }
+  // A connection with nothing left of its budget (it has not taken its
+  // earlier responses: a client pipelining fetches) gets no records, only
+  // the offsets, and is asked to back off, until it drains: even the one
+  // batch a fetch always returns would let 512 pipelined fetches queue
+  // 512 batches.
+  const bool over_budget = session != nullptr && reserved == 0;
   // The long-poll holds no thread: the answer is built when the fetcher
   // calls back (at once, or on a commit or the deadline).
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
   Agent* agent_ptr = &agent;
   auto answer =
-      [topics, agent_ptr, start, unsynced,
+      [topics, agent_ptr, start, unsynced, session, reserved, over_budget,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
         FetchResponse resp;
         resp.session_id = 0;
+        if (over_budget) resp.throttle_time_ms = kOverBudgetThrottleMs;
         size_t i = 0;
         for (const auto& topic : *topics) {
           FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
@@ -371,11 +390,26 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
         }
         agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
         reply(Response(std::move(resp)));
+        if (session != nullptr) session->ReleaseResponse(reserved);
       };
   if (!fetches) {
     // As for produce: consumers bootstrapped on agents that do not fetch
     // (INVALID_REQUEST).
     answer(absl::InvalidArgumentError("this agent does not fetch (--roles)"));
+    return;
+  }
+  if (over_budget) {
+    std::vector<PartitionRecords> offsets_only(partitions.size());
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(partitions[i].tp);
+      if (!offsets.ok()) {
+        offsets_only[i].error = KafkaError::kUnknownTopicOrPartition;
+        continue;
+      }
+      offsets_only[i].high_watermark = offsets->high_watermark;
+      offsets_only[i].log_start_offset = offsets->log_start_offset;
+    }
+    answer(std::move(offsets_only));
     return;
   }
   agent.fetcher().FetchAsync(std::move(partitions), options, std::move(answer));

@@ -22,6 +22,8 @@ declare -A TARGETS=(
     lib/protocol/record/record_batch.cc
     lib/protocol/record/record_batch_builder.cc
     lib/protocol/record/compression.cc lib/protocol/record/crc32c.cc"
+  [frame]="lib/protocol/wire/frame_fuzz.cc lib/protocol/wire/frame.cc
+    lib/protocol/wire/reader.cc lib/protocol/wire/writer.cc"
 )
 # target name -> libraries it links beyond Abseil (optional)
 declare -A EXTRA_LIBS=(

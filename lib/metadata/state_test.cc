@@ -307,5 +307,22 @@ TEST(CommandCodecTest, HostileBytesNeverCrash) {
   EXPECT_FALSE(MetadataState::FromSnapshot("garbage").ok());
 }
 
+// Found by the state_snapshot fuzz target: a snapshot whose index pointed at
+// an object it did not hold loaded, and the first Fetch threw from map::at.
+TEST_F(StateTest, SnapshotWhosePartsDisagreeIsRefused) {
+  Commit({Batch("orders", 0, 10)});
+  const std::string snapshot = state_.Snapshot();
+  ASSERT_TRUE(MetadataState::FromSnapshot(snapshot).ok());
+  // The objects map holds id (8 bytes) | key length (4) | "obj-1" | ...;
+  // renumber the object so that the index entry names an unknown id.
+  const size_t key = snapshot.find(std::string("\x05\0\0\0obj-1", 9));
+  ASSERT_NE(key, std::string::npos);
+  std::string renumbered = snapshot;
+  renumbered[key - 8] = 99;
+  absl::StatusOr<MetadataState> loaded = MetadataState::FromSnapshot(renumbered);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(loaded.status().message().find("unknown object"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace warp::metadata

@@ -31,6 +31,8 @@ declare -A TARGETS=(
   [journal_file]="lib/metadata/journal_file_fuzz.cc lib/metadata/journal_file.cc"
   [command]="lib/metadata/command_fuzz.cc $METADATA_STATE"
   [state_snapshot]="lib/metadata/state_snapshot_fuzz.cc $METADATA_STATE"
+  [object_format]="lib/engine/object_format_fuzz.cc lib/engine/object_format.cc
+    lib/protocol/record/crc32c.cc"
 )
 # target name -> libraries it links beyond Abseil (optional)
 declare -A EXTRA_LIBS=(

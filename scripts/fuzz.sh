@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 
+# The metadata state machine, under the command and snapshot targets.
+METADATA_STATE="lib/metadata/command.cc lib/metadata/partition_log.cc
+  lib/metadata/state.cc lib/metadata/state_snapshot.cc
+  lib/metadata/topic_config.cc"
 # target name -> sources
 declare -A TARGETS=(
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
@@ -22,10 +26,18 @@ declare -A TARGETS=(
     lib/protocol/record/record_batch.cc
     lib/protocol/record/record_batch_builder.cc
     lib/protocol/record/compression.cc lib/protocol/record/crc32c.cc"
+  [frame]="lib/protocol/wire/frame_fuzz.cc lib/protocol/wire/frame.cc
+    lib/protocol/wire/reader.cc lib/protocol/wire/writer.cc"
+  [journal_file]="lib/metadata/journal_file_fuzz.cc lib/metadata/journal_file.cc"
+  [command]="lib/metadata/command_fuzz.cc $METADATA_STATE"
+  [state_snapshot]="lib/metadata/state_snapshot_fuzz.cc $METADATA_STATE"
+  [object_format]="lib/engine/object_format_fuzz.cc lib/engine/object_format.cc
+    lib/protocol/record/crc32c.cc"
 )
 # target name -> libraries it links beyond Abseil (optional)
 declare -A EXTRA_LIBS=(
   [record_batch]="-llz4 -lsnappy -lzstd -lz"
+  [journal_file]="-lz"
 )
 ABSL_LIBS="-labsl_statusor -labsl_status -labsl_strings -labsl_strings_internal
   -labsl_str_format_internal -labsl_cord -labsl_cord_internal -labsl_cordz_info

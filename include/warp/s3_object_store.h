@@ -6,7 +6,8 @@
 //
 // Retries: 5xx (but 501 Not Implemented), 429, SlowDown, RequestTimeout and
 // connection errors are retried with capped exponential backoff and full
-// jitter. Every create-only Put sends a random id of its own as the object
+// jitter, waiting longer when a 429/500/503 answer's Retry-After asks for it
+// (up to S3Options::max_retry_after). Every create-only Put sends a random id of its own as the object
 // metadata `x-amz-meta-warp-put-id`; when a retry meets 412 (the key exists),
 // a HEAD tells whether the object carries that id, i.e. whether an earlier
 // attempt of this Put really succeeded (its response was lost): then the Put
@@ -59,8 +60,9 @@ struct S3Options {
   std::string ca_file;
 
   // The options below are checked at open: timeouts, low_speed_bytes and
-  // max_response_bytes must be positive, max_attempts at least 1, backoffs
-  // and max_idle_connections not negative (InvalidArgument otherwise).
+  // max_response_bytes must be positive, max_attempts at least 1, backoffs,
+  // max_retry_after and max_idle_connections not negative (InvalidArgument
+  // otherwise).
 
   // Time to establish a connection.
   absl::Duration connect_timeout = absl::Seconds(5);
@@ -83,6 +85,11 @@ struct S3Options {
   int max_attempts = 6;
   absl::Duration initial_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(5);
+  // A 429, 500 or 503 answer with a Retry-After header (seconds or an
+  // HTTP-date) makes the next attempt wait at least that long, but never
+  // longer than this: a server asking for minutes holds a caller at most
+  // this long per attempt. 0 ignores Retry-After.
+  absl::Duration max_retry_after = absl::Seconds(20);
 
   // Idle connections kept for reuse.
   int max_idle_connections = 64;

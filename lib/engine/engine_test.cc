@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -12,6 +13,7 @@
 #include "lib/engine/block_cache.h"
 #include "lib/engine/object_format.h"
 #include "lib/metadata/forwarding_metadata_store.h"
+#include "lib/protocol/record/crc32c.h"
 #include "lib/protocol/record/record_batch.h"
 #include "lib/protocol/record/record_batch_builder.h"
 #include "lib/protocol/record/record_batch_format.h"
@@ -629,6 +631,38 @@ TEST(ObjectFormatTest, RoundTripsAndDetectsCorruption) {
     EXPECT_FALSE(engine::ParseObject(broken).ok()) << i;
   }
   EXPECT_FALSE(engine::ParseObject("short").ok());
+}
+
+// An index entry whose offset plus length wraps past 2^64 used to pass the
+// bounds check (found with the object_format fuzz target's invariants).
+TEST(ObjectFormatTest, IndexEntryOutsideTheDataIsRefused) {
+  auto index_with = [](uint64_t byte_offset, uint32_t byte_length) {
+    std::string index;
+    auto put = [&](auto v) { index.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+    put(uint32_t{1});
+    put(uint16_t{1});
+    index += "t";
+    put(int32_t{0});
+    put(byte_offset);
+    put(byte_length);
+    put(uint32_t{1});
+    put(int64_t{1});
+    put(int64_t{0});
+    put(int64_t{0});
+    return index;
+  };
+  for (const auto& [offset, length, ok] :
+       {std::tuple<uint64_t, uint32_t, bool>{16, 84, true},
+        {16, 85, false},
+        {~uint64_t{0} - 15, 32, false},
+        {101, 0, false}}) {
+    const std::string index = index_with(offset, length);
+    engine::ObjectTrailer trailer;
+    trailer.index_offset = 100;
+    trailer.index_length = static_cast<uint32_t>(index.size());
+    trailer.index_crc = kafka::Crc32c(index);
+    EXPECT_EQ(engine::ParseObjectIndex(index, trailer).ok(), ok) << offset << "+" << length;
+  }
 }
 
 }  // namespace

@@ -159,8 +159,9 @@ absl::StatusOr<std::vector<ObjectIndexEntry>> ParseObjectIndex(
   if (!r.ok()) return r.status();
   if (!r.done()) return absl::DataLossError("trailing bytes in object index");
   for (const ObjectIndexEntry& e : out) {
-    if (e.byte_offset < kObjectHeaderSize ||
-        e.byte_offset + e.byte_length > trailer.index_offset) {
+    // Written so that no sum can wrap past the end of the data section.
+    if (e.byte_offset < kObjectHeaderSize || e.byte_offset > trailer.index_offset ||
+        e.byte_length > trailer.index_offset - e.byte_offset) {
       return absl::DataLossError("object index entry outside the data section");
     }
   }
@@ -186,8 +187,9 @@ absl::StatusOr<std::vector<ObjectIndexEntry>> ParseObject(absl::string_view obje
   absl::StatusOr<ObjectTrailer> trailer =
       ParseObjectTrailer(object.substr(object.size() - kObjectTrailerSize));
   if (!trailer.ok()) return trailer.status();
-  if (trailer->index_offset < kObjectHeaderSize ||
-      trailer->index_offset + trailer->index_length + kObjectTrailerSize != object.size()) {
+  const uint64_t index_end = object.size() - kObjectTrailerSize;
+  if (trailer->index_offset < kObjectHeaderSize || trailer->index_offset > index_end ||
+      trailer->index_length != index_end - trailer->index_offset) {
     return absl::DataLossError("object trailer points outside the object");
   }
   if (kafka::Crc32c(object.substr(kObjectHeaderSize,

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/base/durable_folders.h"
 #include "lib/base/status_macros.h"
 #include "lib/metadata/journal_file.h"
 #include "lib/metadata/journal_format.h"
@@ -59,14 +60,6 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   }
   close(fd);
   return out;
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open", dir);
-  int rc = fsync(fd);
-  close(fd);
-  return rc == 0 ? absl::OkStatus() : Errno("fsync", dir);
 }
 
 std::string Name(const char* prefix, uint64_t index, const char* suffix) {
@@ -216,7 +209,7 @@ class LocalJournal final : public Journal {
       unlink(temp.c_str());
       return status;
     }
-    if (options_.sync) RETURN_IF_ERROR(SyncDir(dir_));
+    if (options_.sync) RETURN_IF_ERROR(SyncFolder(dir_));
     if (index != last_index_) return absl::OkStatus();
     // Everything is in the snapshot: start a new log, drop the old files.
     RETURN_IF_ERROR(OpenLog(index + 1));
@@ -293,7 +286,7 @@ class LocalJournal final : public Journal {
     if (log_fd_ >= 0) close(log_fd_);
     log_fd_ = fd;
     log_path_ = path;
-    return options_.sync ? SyncDir(dir_) : absl::OkStatus();
+    return options_.sync ? SyncFolder(dir_) : absl::OkStatus();
   }
 
   const std::string dir_;
@@ -311,14 +304,8 @@ class LocalJournal final : public Journal {
 
 absl::StatusOr<std::unique_ptr<Journal>> OpenLocalJournal(
     const std::string& dir, const LocalJournalOptions& options) {
-  for (size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      std::string prefix = dir.substr(0, i);
-      if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-        return Errno("create journal folder", prefix);
-      }
-    }
-  }
+  absl::StatusOr<int> created = CreateFolders(dir, options.sync);
+  if (!created.ok()) return created.status();
   std::string lock_path = dir + "/LOCK";
   int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0) return Errno("open", lock_path);

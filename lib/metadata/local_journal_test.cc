@@ -90,6 +90,21 @@ TEST(LocalJournalTest, AppendsAreReplayedInOrder) {
   EXPECT_EQ(r.entries[3], "");
 }
 
+// The journal folder and those above it are created (each synced into its
+// parent); an existing folder reopens with its entries.
+TEST(LocalJournalTest, NestedFolderIsCreatedAndReopened) {
+  const std::string dir = NewDir() + "/x/y/journal";
+  {
+    auto journal = OpenLocalJournal(dir);
+    ASSERT_TRUE(journal.ok()) << journal.status();
+    ASSERT_TRUE((*journal)->Recover().ok());
+    EXPECT_EQ(*(*journal)->Append({"a"}), 1u);
+  }
+  RecoveredJournal r = Reopen(dir);
+  ASSERT_EQ(r.entries.size(), 1u);
+  EXPECT_EQ(r.entries[0], "a");
+}
+
 // A crash mid-write leaves a prefix of what was written: cut at every byte,
 // the journal reopens with exactly the complete records, and appends go on.
 TEST(LocalJournalTest, TornTailIsCutAtEveryByte) {

@@ -16,6 +16,12 @@ CommandResult Error(KafkaError error, std::string message) {
   return result;
 }
 
+// Whether bytes [offset, offset + length) lie in an object of `size` bytes
+// (written so that no sum wraps).
+bool InsideObject(uint64_t offset, uint32_t length, uint64_t size) {
+  return offset <= size && length <= size - offset;
+}
+
 }  // namespace
 
 CommandResult MetadataState::Apply(const Command& command) {
@@ -71,7 +77,7 @@ CommandResult MetadataState::Do(const CommitFile& c) {
       continue;
     }
     if (batch.record_count <= 0 || batch.byte_length == 0 ||
-        batch.byte_offset + batch.byte_length > c.object_size) {
+        !InsideObject(batch.byte_offset, batch.byte_length, c.object_size)) {
       out.error = KafkaError::kCorruptMessage;
       continue;
     }
@@ -261,10 +267,11 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
     size_t first = log->FindEntry(range.base_offset);
     size_t last = log->FindEntry(range.last_offset);
     const auto& entries = log->entries();
-    if (first >= entries.size() || last >= entries.size() ||
+    if (range.base_offset > range.last_offset || first >= entries.size() ||
+        last >= entries.size() ||
         entries[first].base_offset != range.base_offset ||
         entries[last].last_offset != range.last_offset ||
-        range.byte_offset + range.byte_length > c.output_size) {
+        !InsideObject(range.byte_offset, range.byte_length, c.output_size)) {
       return Error(KafkaError::kStaleInput,
                    absl::StrCat("range ", range.base_offset, "-", range.last_offset,
                                 " of ", range.tp.topic, "-", range.tp.partition,

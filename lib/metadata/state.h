@@ -54,7 +54,10 @@ class MetadataState {
   size_t object_count() const { return objects_.size(); }
   int64_t next_producer_id() const { return next_producer_id_; }
 
-  // The whole state, deterministically serialized; and back.
+  // The whole state, deterministically serialized; and back. FromSnapshot
+  // refuses (DataLoss) a snapshot whose parts do not agree: a topic whose
+  // partition count is not its number of partitions, an index entry or an
+  // object key naming an object the state does not have.
   std::string Snapshot() const;
   static absl::StatusOr<MetadataState> FromSnapshot(absl::string_view bytes);
 
@@ -77,6 +80,9 @@ class MetadataState {
   CommandResult Do(const ForgetObjects& c);
   CommandResult Do(const RegisterAgent& c);
   CommandResult Do(const ExpireAgents& c);
+
+  // What FromSnapshot checks after decoding (see there).
+  absl::Status CheckReferences() const;
 
   PartitionLog* MutablePartition(const TopicPartition& tp);
   uint64_t AddObject(const std::string& key, uint64_t size, int64_t now_ms);

@@ -85,7 +85,36 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
   io(state);
   if (!io.r.ok()) return io.r.status();
   if (!io.r.done()) return absl::DataLossError("trailing bytes after snapshot");
+  absl::Status references = state.CheckReferences();
+  if (!references.ok()) return references;
   return state;
+}
+
+absl::Status MetadataState::CheckReferences() const {
+  for (const auto& [name, topic] : topics_) {
+    if (topic.info.partitions < 0 ||
+        static_cast<size_t>(topic.info.partitions) != topic.partitions.size()) {
+      return absl::DataLossError(absl::StrCat(
+          "snapshot: topic ", name, " has ", topic.partitions.size(),
+          " partitions, not ", topic.info.partitions));
+    }
+    for (const PartitionLog& log : topic.partitions) {
+      for (const IndexEntry& entry : log.entries()) {
+        if (!objects_.count(entry.object_id)) {
+          return absl::DataLossError(absl::StrCat("snapshot: topic ", name,
+                                                  " points into unknown object ",
+                                                  entry.object_id));
+        }
+      }
+    }
+  }
+  for (const auto& [key, id] : object_ids_) {
+    if (!objects_.count(id)) {
+      return absl::DataLossError(
+          absl::StrCat("snapshot: object ", key, " has unknown id ", id));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace warp::metadata

@@ -307,5 +307,39 @@ TEST(CommandCodecTest, HostileBytesNeverCrash) {
   EXPECT_FALSE(MetadataState::FromSnapshot("garbage").ok());
 }
 
+// Found with the command fuzz target's consistency checks: a range ending
+// before it starts passed validation (with no input to check) and was
+// "replaced" with a reversed erase, and byte ranges could wrap past 2^64.
+TEST_F(StateTest, ReversedOrWrappingRangesAreRefused) {
+  Commit({Batch("orders", 0, 5)});
+  Commit({Batch("orders", 0, 5)});
+  const std::string before = state_.Snapshot();
+  ReplaceFiles reversed{{}, "m", 500, 9000, {{{"orders", 0}, 5, 4, 0, 100, 1}}};
+  EXPECT_EQ(state_.Apply(reversed).error, KafkaError::kStaleInput);
+  ReplaceFiles wrapping{{"obj-1"}, "m", 500, 9000,
+                        {{{"orders", 0}, 0, 4, ~uint64_t{0} - 10, 100, 1}}};
+  EXPECT_EQ(state_.Apply(wrapping).error, KafkaError::kStaleInput);
+  EXPECT_EQ(state_.Snapshot(), before);
+  CommandResult commit = Commit({Batch("orders", 0, 5, ~uint64_t{0} - 10, 100)});
+  EXPECT_EQ(commit.batches[0].error, KafkaError::kCorruptMessage);
+}
+
+// Found by the state_snapshot fuzz target: a snapshot whose index pointed at
+// an object it did not hold loaded, and the first Fetch threw from map::at.
+TEST_F(StateTest, SnapshotWhosePartsDisagreeIsRefused) {
+  Commit({Batch("orders", 0, 10)});
+  const std::string snapshot = state_.Snapshot();
+  ASSERT_TRUE(MetadataState::FromSnapshot(snapshot).ok());
+  // The objects map holds id (8 bytes) | key length (4) | "obj-1" | ...;
+  // renumber the object so that the index entry names an unknown id.
+  const size_t key = snapshot.find(std::string("\x05\0\0\0obj-1", 9));
+  ASSERT_NE(key, std::string::npos);
+  std::string renumbered = snapshot;
+  renumbered[key - 8] = 99;
+  absl::StatusOr<MetadataState> loaded = MetadataState::FromSnapshot(renumbered);
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(loaded.status().message().find("unknown object"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace warp::metadata

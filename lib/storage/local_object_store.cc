@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "lib/base/durable_folders.h"
 #include "lib/base/status_macros.h"
 #include "lib/storage/direct_write.h"
 #include "lib/storage/range.h"
@@ -104,13 +105,6 @@ absl::Status FileFolderConflict(absl::string_view key) {
       "object key \"", key,
       "\" conflicts with another key in the local folder: a key cannot be "
       "both an object and the folder of other keys (\"a\" and \"a/b\")"));
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus(errno, "open folder", dir);
-  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync folder", dir);
-  return absl::OkStatus();
 }
 
 std::string Parent(const std::string& path) {
@@ -201,7 +195,7 @@ class LocalObjectStore final : public ObjectStore {
     }
     // `dir` is the deepest remaining folder, the one that lost an entry (the
     // object, or the last folder removed): make the removal durable.
-    return options_.sync ? SyncDir(dir) : absl::OkStatus();
+    return options_.sync ? SyncFolder(dir) : absl::OkStatus();
   }
 
   absl::Status DeleteMany(absl::Span<const std::string> keys) override {
@@ -333,7 +327,7 @@ class LocalObjectStore final : public ObjectStore {
     std::string dir = Parent(path);
     if (dir.size() <= root_.size()) return absl::OkStatus();
     if (mkdir(dir.c_str(), 0755) == 0) {
-      return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
+      return options_.sync ? SyncFolder(Parent(dir)) : absl::OkStatus();
     }
     if (errno == EEXIST) return absl::OkStatus();
     if (errno == ENOTDIR) return FileFolderConflict(key);
@@ -343,7 +337,7 @@ class LocalObjectStore final : public ObjectStore {
       if (errno == ENOTDIR) return FileFolderConflict(key);
       return ErrnoStatus(errno, "create folder", dir);
     }
-    return options_.sync ? SyncDir(Parent(dir)) : absl::OkStatus();
+    return options_.sync ? SyncFolder(Parent(dir)) : absl::OkStatus();
   }
 
   // Moves the synced temporary file to the key's path: rename to replace,
@@ -373,7 +367,7 @@ class LocalObjectStore final : public ObjectStore {
       return ErrnoStatus(err, "publish", path);
     }
     if (put_options.if_not_exists) unlink(temp.c_str());
-    return options_.sync ? SyncDir(Parent(path)) : absl::OkStatus();
+    return options_.sync ? SyncFolder(Parent(path)) : absl::OkStatus();
   }
 
   absl::Status Walk(const std::string& rel_dir, absl::string_view prefix,
@@ -433,15 +427,8 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenLocalObjectStore(
   std::string path = root;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (options.create_if_missing) {
-    // mkdir -p
-    for (size_t i = 1; i <= path.size(); ++i) {
-      if (i == path.size() || path[i] == '/') {
-        std::string prefix = path.substr(0, i);
-        if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-          return ErrnoStatus(errno, "create bucket folder", prefix);
-        }
-      }
-    }
+    absl::StatusOr<int> created = CreateFolders(path, options.sync);
+    if (!created.ok()) return created.status();
   }
   char resolved[PATH_MAX];
   if (realpath(path.c_str(), resolved) == nullptr) {
@@ -454,9 +441,8 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenLocalObjectStore(
   }
   std::string real = resolved;
   std::string temp_dir = absl::StrCat(real, "/", kTempDir);
-  if (mkdir(temp_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, "create folder", temp_dir);
-  }
+  absl::StatusOr<int> temp_created = CreateFolders(temp_dir, options.sync);
+  if (!temp_created.ok()) return temp_created.status();
   // Leftovers of a crashed process were never published: remove them, but
   // never those of this process (another instance may be writing them) nor
   // of any other live process sharing the folder (names start "<pid>.").

@@ -158,6 +158,23 @@ TEST(LocalObjectStoreTest, DeleteRemovesEmptyFolders) {
   EXPECT_EQ(*(*store)->Get("deep/folder/obj"), "again");
 }
 
+// The bucket root and the folders above it are created (each synced into
+// its parent, see lib/base/durable_folders.h); an existing root opens as is.
+TEST(LocalObjectStoreTest, NestedRootIsCreatedAndExistingRootOpens) {
+  const std::string root = NewTempDir() + "/a/b/bucket";
+  {
+    auto store = OpenLocalObjectStore(root);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Put("k", "v").ok());
+  }
+  auto store = OpenLocalObjectStore(root + "/");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->Get("k"), "v");
+  LocalObjectStoreOptions no_create;
+  no_create.create_if_missing = false;
+  EXPECT_FALSE(OpenLocalObjectStore(NewTempDir() + "/missing", no_create).ok());
+}
+
 TEST(LocalObjectStoreTest, NotAFolderIsAClearError) {
   std::string file = NewTempDir();
   std::ofstream(file) << "x";

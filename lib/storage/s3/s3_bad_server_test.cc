@@ -65,6 +65,70 @@ TEST(S3BadServerTest, RetriesThroughSlowDownAndServiceUnavailable) {
   EXPECT_EQ(server.requests(), 4);
 }
 
+// A clock that stands still and records the sleeps asked of it.
+class SleepRecordingClock final : public Clock {
+ public:
+  absl::Time Now() override { return absl::FromUnixSeconds(1700000000); }
+  void SleepFor(absl::Duration d) override {
+    absl::MutexLock lock(&mu_);
+    sleeps_.push_back(d);
+  }
+  std::vector<absl::Duration> sleeps() {
+    absl::MutexLock lock(&mu_);
+    return sleeps_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<absl::Duration> sleeps_ ABSL_GUARDED_BY(mu_);
+};
+
+// 503 and 429 answers with Retry-After (seconds, an HTTP-date 7 s after the
+// clock's now, an hour) make the next attempt wait that long, up to
+// max_retry_after; a 502's Retry-After, or none, leaves the plain backoff
+// (at most 5 ms here).
+TEST(S3BadServerTest, RetryAfterIsHonouredUpToItsCap) {
+  std::atomic<int> n{0};
+  FakeHttpServer server([&](const FakeRequest&) {
+    switch (n.fetch_add(1)) {
+      case 0:
+        return MakeReply(503, ErrorXml("SlowDown"), {{"Retry-After", "3"}});
+      case 1:
+        return MakeReply(429, "", {{"Retry-After", "Tue, 14 Nov 2023 22:13:27 GMT"}});
+      case 2:
+        return MakeReply(503, ErrorXml("SlowDown"), {{"Retry-After", "3600"}});
+      case 3:
+        return MakeReply(502, "", {{"Retry-After", "9"}});
+      case 4:
+        return MakeReply(500, "");
+      default:
+        return MakeReply(200, "", {{"ETag", "\"x\""}});
+    }
+  });
+  SleepRecordingClock clock;
+  S3Options options = OptionsFor(server);
+  options.clock = &clock;
+  options.max_attempts = 6;
+  auto store = Open(options);
+  absl::Status put = store->Put("k", "v");
+  ASSERT_TRUE(put.ok()) << put;
+  const std::vector<absl::Duration> sleeps = clock.sleeps();
+  ASSERT_EQ(sleeps.size(), 5u);
+  EXPECT_EQ(sleeps[0], absl::Seconds(3));
+  EXPECT_EQ(sleeps[1], absl::Seconds(7));
+  EXPECT_EQ(sleeps[2], absl::Seconds(20));  // the default max_retry_after
+  EXPECT_LE(sleeps[3], absl::Milliseconds(5));
+  EXPECT_LE(sleeps[4], absl::Milliseconds(5));
+
+  // max_retry_after 0 ignores the header.
+  n = 0;
+  SleepRecordingClock ignoring;
+  options.clock = &ignoring;
+  options.max_retry_after = absl::ZeroDuration();
+  ASSERT_TRUE(Open(options)->Put("k", "v").ok());
+  for (absl::Duration d : ignoring.sleeps()) EXPECT_LE(d, absl::Milliseconds(5));
+}
+
 TEST(S3BadServerTest, WrongCredentialsAreNotRetried) {
   FakeHttpServer server([](const FakeRequest&) {
     return MakeReply(403, ErrorXml("SignatureDoesNotMatch"));
@@ -421,6 +485,8 @@ TEST(S3BadServerTest, BadOptionsAreRefusedAtOpen) {
        [](S3Options& o) { o.low_speed_time = absl::ZeroDuration(); }},
       {"max_attempts 0", [](S3Options& o) { o.max_attempts = 0; }},
       {"max_response_bytes 0", [](S3Options& o) { o.max_response_bytes = 0; }},
+      {"max_retry_after < 0",
+       [](S3Options& o) { o.max_retry_after = -absl::Seconds(1); }},
   };
   for (const auto& [name, change] : cases) {
     SCOPED_TRACE(name);

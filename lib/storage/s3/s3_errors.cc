@@ -1,7 +1,13 @@
 #include "lib/storage/s3/s3_errors.h"
 
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "lib/storage/s3/s3_xml.h"
 
 namespace warp::s3 {
@@ -88,6 +94,31 @@ absl::Status StatusFromResponse(absl::string_view operation,
 bool IsRetryable(const absl::Status& status) {
   return status.code() == absl::StatusCode::kUnavailable ||
          status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+std::optional<absl::Duration> RetryAfter(const http::HttpResponse& response,
+                                         absl::Time now) {
+  if (response.status != 429 && response.status != 500 && response.status != 503) {
+    return std::nullopt;
+  }
+  const absl::string_view value = absl::StripAsciiWhitespace(response.Header("retry-after"));
+  if (value.empty()) return std::nullopt;
+  if (absl::ascii_isdigit(static_cast<unsigned char>(value[0]))) {
+    uint64_t seconds = 0;
+    if (!absl::SimpleAtoi(value, &seconds)) return std::nullopt;
+    // Beyond a day is the same as a day to any caller (and cannot overflow).
+    return absl::Seconds(std::min<uint64_t>(seconds, 86400));
+  }
+  // IMF-fixdate, then the obsolete RFC 850 and asctime forms.
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                             "%a %b %e %H:%M:%S %Y"}) {
+    absl::Time at;
+    std::string error;
+    if (absl::ParseTime(format, std::string(value), absl::UTCTimeZone(), &at, &error)) {
+      return std::max(at - now, absl::ZeroDuration());
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace warp::s3

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "lib/http/http_transport.h"
 
 namespace warp::s3 {
@@ -39,6 +40,14 @@ absl::Status StatusFromResponse(absl::string_view operation,
 // from StatusFromResponse) should be retried: 5xx, 429, SlowDown,
 // RequestTimeout, connection errors and timeouts.
 bool IsRetryable(const absl::Status& status);
+
+// The wait before a retry that `response` asks for in its Retry-After header
+// (RFC 9110 section 10.2.3: delay-seconds, or an HTTP-date taken relative to
+// `now`, in any of its three formats), on a 429, 500 or 503 answer; nullopt
+// for any other status and for a missing or unreadable header. A date already
+// past gives zero. Not bounded: the caller caps it.
+std::optional<absl::Duration> RetryAfter(const http::HttpResponse& response,
+                                         absl::Time now);
 
 }  // namespace warp::s3
 

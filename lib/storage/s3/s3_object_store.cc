@@ -476,9 +476,11 @@ class S3ObjectStore final : public ObjectStore {
         std::max(1.0, static_cast<double>(bytes) / kBytesPer8MiB);
     absl::StatusOr<http::HttpResponse> last = absl::UnknownError("no attempt made");
     const int max_attempts = options_.max_attempts;
+    // What the last answer's Retry-After asked for, capped.
+    absl::Duration asked = absl::ZeroDuration();
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       if (attempts) *attempts = attempt;
-      if (attempt > 1) clock_->SleepFor(Backoff(attempt - 1));
+      if (attempt > 1) clock_->SleepFor(std::max(Backoff(attempt - 1), asked));
       HttpRequestToSign to_sign{call.method, target.path, target.query,
                                 call.headers, call.payload_hash};
       to_sign.headers.emplace_back("Host", target.host);
@@ -504,6 +506,10 @@ class S3ObjectStore final : public ObjectStore {
               ? StatusFromResponse(call.operation, *last)
               : absl::OkStatus();
       if (attempt_status.ok() || !IsRetryable(attempt_status)) return last;
+      asked = last.ok() ? std::min(RetryAfter(*last, clock_->Now())
+                                       .value_or(absl::ZeroDuration()),
+                                   options_.max_retry_after)
+                        : absl::ZeroDuration();
       if (!last.ok()) {
         last = absl::Status(last.status().code(),
                             absl::StrCat(call.operation, " (attempt ", attempt,
@@ -541,7 +547,8 @@ absl::Status ValidateOptions(const S3Options& options) {
   if (!positive(options.low_speed_time)) bad = "low_speed_time must be > 0";
   if (options.max_attempts < 1) bad = "max_attempts must be >= 1";
   if (options.initial_backoff < absl::ZeroDuration() ||
-      options.max_backoff < absl::ZeroDuration()) {
+      options.max_backoff < absl::ZeroDuration() ||
+      options.max_retry_after < absl::ZeroDuration()) {
     bad = "backoffs must be >= 0";
   }
   if (options.max_idle_connections < 0)

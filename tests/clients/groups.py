@@ -487,7 +487,8 @@ def static_membership():
     s2 = Confluent(group, topic, instance="instance-2")
     both = [s1, s2]
     wait_for("two static members to share 6 partitions",
-             lambda: covers(both, parts) and len(s1.assigned) == 3, step=poll_all(both))
+             lambda: covers(both, parts) and len(s1.assigned) == 3 and len(s2.assigned) == 3,
+             step=poll_all(both))
 
     def stable_generation():
         error, state, members = raw.describe(group)

@@ -36,6 +36,29 @@ namespace {
 
 constexpr int kLanes = 3;
 
+// Requests that only read (a Metadata request's topic auto-creation is
+// redone by the client's next one): once their connection has closed, no
+// one will read their answers, so those not yet started are dropped (a
+// client that pipelined 512 fetches and went away costs no reads). The
+// others still run, as Kafka runs them: their effect matters unanswered.
+bool OnlyReads(int16_t api_key) {
+  switch (api_key) {
+    case kafka::FetchRequest::kApiKey:
+    case kafka::ListOffsetsRequest::kApiKey:
+    case kafka::MetadataRequest::kApiKey:
+    case kafka::OffsetFetchRequest::kApiKey:
+    case kafka::FindCoordinatorRequest::kApiKey:
+    case kafka::ApiVersionsRequest::kApiKey:
+    case kafka::ListGroupsRequest::kApiKey:
+    case kafka::DescribeGroupsRequest::kApiKey:
+    case kafka::DescribeConfigsRequest::kApiKey:
+    case kafka::DescribeClusterRequest::kApiKey:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // One request waiting for its turn on its connection. `run` calls the
 // handler; a task that `holds` its connection gives it back through the
 // callback it is passed once answered, else on return.
@@ -128,6 +151,11 @@ class Dispatcher::Impl {
                 respond](std::function<void()> release) {
       HandlerContext handler_context{header, agent_, peer,
                                      dynamic_cast<Session*>(context.get())};
+      if (context != nullptr && context->closed() && OnlyReads(header.api_key)) {
+        respond(std::optional<std::string>());
+        release();
+        return;
+      }
       handler(handler_context, *request,
               [header, respond, release](std::optional<kafka::Response> response) {
         if (!response.has_value()) {

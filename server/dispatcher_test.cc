@@ -151,5 +151,44 @@ TEST(DispatcherTest, AConnectionsFetchesAreAnsweredOneAtATime) {
   waiting["/10.0.0.8"].front()(Response(FetchResponse()));
 }
 
+// Once a connection has closed, its reads not yet started are dropped
+// (no one would read their answers); what changes state still runs.
+TEST(DispatcherTest, AClosedConnectionsQueuedReadsAreDroppedAndItsWritesRun) {
+  absl::Mutex mu;
+  std::vector<Reply> parked;
+  std::atomic<int> fetches{0}, produces{0};
+  absl::flat_hash_map<int16_t, Handler> handlers;
+  handlers[FetchRequest::kApiKey] = [&](const HandlerContext&, Request&, Reply reply) {
+    ++fetches;
+    absl::MutexLock lock(&mu);
+    parked.push_back(std::move(reply));
+  };
+  handlers[ProduceRequest::kApiKey] = [&](const HandlerContext&, Request&, Reply reply) {
+    ++produces;
+    reply(Response(ProduceResponse()));
+  };
+  DispatcherOptions options;
+  options.handlers = &handlers;
+  Dispatcher dispatcher(nullptr, options);
+  FrameHandler handle = dispatcher.handler();
+  std::shared_ptr<ConnectionContext> session = Dispatcher::NewSession();
+  Answers answers;
+  for (int i = 0; i < 5; ++i) handle({9, "/10.0.0.9", session}, Payload<FetchRequest>(12), answers.Expect());
+  handle({9, "/10.0.0.9", session}, Payload<ProduceRequest>(9), answers.Expect());
+  for (int i = 0; i < 5000 && fetches.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(fetches.load(), 1);
+  session->MarkClosed();
+  Reply reply;
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_EQ(parked.size(), 1u);
+    reply = std::move(parked.front());
+  }
+  reply(Response(FetchResponse()));
+  EXPECT_TRUE(answers.WaitFor(6, absl::Seconds(10)));  // every request completes
+  EXPECT_EQ(fetches.load(), 1);
+  EXPECT_EQ(produces.load(), 1);
+}
+
 }  // namespace
 }  // namespace warp::server

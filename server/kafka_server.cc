@@ -629,6 +629,7 @@ class Server final : public KafkaServer {
   void CloseConnLocked(Connection& conn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
     if (conn.closed) return;
     conn.closed = true;
+    if (conn.context) conn.context->MarkClosed();
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn.fd, nullptr);
     shutdown(conn.fd, SHUT_RDWR);
     close(conn.fd);

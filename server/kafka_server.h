@@ -56,23 +56,30 @@ class ConnectionContext {
  public:
   virtual ~ConnectionContext() = default;
 
-  // Bytes the connection may still take before it is over its own budget
-  // or its share of the global one; INT64_MAX outside a server.
+  // Bytes the connection may still take: within its own budget, what the
+  // global budget has left, or else up to an even share of it (so that a
+  // connection holding little is served even when heavy ones hold the
+  // rest); INT64_MAX outside a server.
   int64_t response_allowance() const {
-    if (budget_ == nullptr) return INT64_MAX;
-    int64_t held = held_.load() + reserved_.load();
-    if (budget_->OverShare(held)) return 0;
-    return std::max<int64_t>(0, static_cast<int64_t>(budget_->max_connection) - held);
+    return budget_ == nullptr ? INT64_MAX : Allowance(budget_->total.load());
   }
   // Reserves up to `wanted` bytes of that allowance for a response being
   // built (a Fetch) and returns how many (maybe 0): they count against the
   // budgets until given back with ReleaseResponse, after the response was
-  // handed to the server (which counts it from then on).
+  // handed to the server (which counts it from then on). Reservations made
+  // at once never share the same room.
   int64_t ReserveResponse(int64_t wanted) {
-    int64_t granted = std::min(wanted, response_allowance());
-    if (granted <= 0) return 0;
+    if (budget_ == nullptr) {
+      reserved_ += wanted;
+      return wanted;
+    }
+    int64_t total = budget_->total.load();
+    int64_t granted;
+    do {
+      granted = std::min(wanted, Allowance(total));
+      if (granted <= 0) return 0;
+    } while (!budget_->total.compare_exchange_weak(total, total + granted));
     reserved_ += granted;
-    if (budget_ != nullptr) budget_->total += granted;
     return granted;
   }
   void ReleaseResponse(int64_t bytes) {
@@ -80,17 +87,31 @@ class ConnectionContext {
     reserved_ -= bytes;
     if (budget_ != nullptr) budget_->total -= bytes;
   }
+  // Whether the connection has closed: its requests not yet started need
+  // not be (those that only read).
+  bool closed() const { return closed_.load(); }
   int64_t reserved() const { return reserved_.load(); }
 
   // For the server: its budgets, and what the connection holds besides
   // reservations.
   void AttachBudget(std::shared_ptr<ByteBudget> budget) { budget_ = std::move(budget); }
   void SetHeld(int64_t bytes) { held_.store(bytes); }
+  void MarkClosed() { closed_.store(true); }
 
  private:
+  int64_t Allowance(int64_t total) const {
+    int64_t held = held_.load() + reserved_.load();
+    int64_t own = static_cast<int64_t>(budget_->max_connection) - held;
+    if (budget_->max_total == 0) return std::max<int64_t>(0, own);
+    int64_t room = static_cast<int64_t>(budget_->max_total) - total;
+    int64_t share = budget_->FairShare() - held;
+    return std::max<int64_t>(0, std::min(own, std::max(room, share)));
+  }
+
   std::shared_ptr<ByteBudget> budget_;
   std::atomic<int64_t> held_{0};
   std::atomic<int64_t> reserved_{0};
+  std::atomic<bool> closed_{false};
 };
 
 struct KafkaServerOptions {

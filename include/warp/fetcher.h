@@ -49,10 +49,27 @@ struct FetchPartition {
   uint64_t max_bytes = 1 << 20;  // per partition (the first batch always fits)
 };
 
+// Bounds the memory a fetch's records take, for a caller with byte budgets
+// (warpd's per-connection and global ones). Each attempt of a fetch first
+// reserves what it may read, at most max_bytes; an attempt granted nothing
+// reads no records and answers at once with the offsets only. An attempt
+// that then waits for more data gives its reservation back, so a waiting
+// long-poll holds none; the answering attempt's reservation stays reserved
+// until the caller releases it, once the response is handed on.
+class FetchMemory {
+ public:
+  virtual ~FetchMemory() = default;
+  // Reserves up to `wanted` bytes; returns how many were granted (maybe 0).
+  virtual uint64_t Reserve(uint64_t wanted) = 0;
+  virtual void Release(uint64_t bytes) = 0;
+};
+
 struct FetchOptions {
   absl::Duration max_wait = absl::ZeroDuration();
   uint64_t min_bytes = 1;
   uint64_t max_bytes = 50 << 20;  // whole response
+  // Null: only max_bytes bounds a response.
+  std::shared_ptr<FetchMemory> memory;
 };
 
 struct PartitionRecords {

@@ -387,6 +387,70 @@ TEST_F(EngineTest, AsyncLongPollsWaitForMinBytesThenTimeOut) {
   EXPECT_EQ(Records((*answers.answers[0])[0].records).size(), 1u);  // what there is
 }
 
+// A FetchMemory with `limit` bytes to grant, counting what is held.
+class TestFetchMemory final : public FetchMemory {
+ public:
+  explicit TestFetchMemory(uint64_t limit) : limit_(limit) {}
+  uint64_t Reserve(uint64_t wanted) override {
+    absl::MutexLock lock(&mu_);
+    uint64_t granted = std::min(wanted, limit_ - held_);
+    held_ += granted;
+    ++reserves_;
+    return granted;
+  }
+  void Release(uint64_t bytes) override {
+    absl::MutexLock lock(&mu_);
+    EXPECT_LE(bytes, held_);
+    held_ -= bytes;
+  }
+  uint64_t held() {
+    absl::MutexLock lock(&mu_);
+    return held_;
+  }
+  int reserves() {
+    absl::MutexLock lock(&mu_);
+    return reserves_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  const uint64_t limit_;
+  uint64_t held_ ABSL_GUARDED_BY(mu_) = 0;
+  int reserves_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST_F(EngineTest, WaitingLongPollsHoldNoMemoryAndStarvedFetchesGetOffsetsOnly) {
+  auto memory = std::make_shared<TestFetchMemory>(1 << 20);
+  FetchOptions options{absl::Seconds(30), 1, 512 << 10, memory};
+  AsyncAnswers answers;
+  fetcher_->FetchAsync({{{"t", 1}, 0}}, options, answers.Done());
+  // Waiting for data: its first attempt's reservation was given back.
+  EXPECT_EQ(answers.count(), 0u);
+  EXPECT_EQ(memory->held(), 0u);
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 1, Batch("late", 2)}}).ok());
+  ASSERT_TRUE(answers.AwaitCount(1));
+  // The answering attempt's reservation stays with the caller.
+  EXPECT_EQ(memory->held(), 512u << 10);
+  EXPECT_GE(memory->reserves(), 2);
+  {
+    absl::MutexLock lock(&answers.mu);
+    ASSERT_TRUE(answers.answers[0].ok());
+    EXPECT_EQ(Records((*answers.answers[0])[0].records).size(), 2u);
+  }
+  memory->Release(512 << 10);
+
+  // Nothing left to grant: answered at once, offsets only, no wait.
+  auto none = std::make_shared<TestFetchMemory>(0);
+  AsyncAnswers starved;
+  fetcher_->FetchAsync({{{"t", 1}, 0}}, {absl::Seconds(30), 1, 1 << 20, none}, starved.Done());
+  ASSERT_EQ(starved.count(), 1u);
+  absl::MutexLock lock(&starved.mu);
+  ASSERT_TRUE(starved.answers[0].ok());
+  EXPECT_TRUE((*starved.answers[0])[0].records.empty());
+  EXPECT_EQ((*starved.answers[0])[0].high_watermark, 2);
+  EXPECT_EQ((*starved.answers[0])[0].error, KafkaError::kNone);
+}
+
 TEST_F(EngineTest, DestroyingTheFetcherAnswersWaitingFetches) {
   AsyncAnswers answers;
   for (int i = 0; i < 5; ++i) {

@@ -20,6 +20,8 @@ struct Attempt {
   std::vector<PartitionRecords> out;
   uint64_t total = 0;
   bool error = false;
+  uint64_t reserved = 0;  // of FetchOptions::memory
+  bool starved = false;   // granted no memory: offsets only
   std::vector<std::pair<TopicPartition, int64_t>> watched;
 };
 
@@ -82,6 +84,7 @@ class FetcherImpl final : public Fetcher {
     for (;;) {
       ASSIGN_OR_RETURN(Attempt attempt, Run(partitions, options));
       if (Enough(attempt, options) || absl::Now() >= deadline) return std::move(attempt.out);
+      GiveBack(attempt, options);
       if (!options_.metadata->WaitForAnyHighWatermark(attempt.watched, deadline)) {
         // Timed out: answer with what there is (nothing new arrived).
         return std::move(attempt.out);
@@ -102,6 +105,7 @@ class FetcherImpl final : public Fetcher {
     poll->options = options;
     poll->deadline = deadline;
     poll->done = std::move(done);
+    GiveBack(*attempt, options);
     bool stopping;
     {
       absl::MutexLock lock(&mu_);
@@ -112,7 +116,7 @@ class FetcherImpl final : public Fetcher {
       }
     }
     if (stopping) {
-      poll->done(Result(std::move(attempt)));
+      poll->done(Result(Run(poll->partitions, poll->options)));
       return;
     }
     Wait(poll, attempt->watched);
@@ -122,7 +126,13 @@ class FetcherImpl final : public Fetcher {
   static constexpr int kWorkers = 2;
 
   static bool Enough(const Attempt& a, const FetchOptions& options) {
-    return a.error || a.total >= options.min_bytes;
+    return a.error || a.starved || a.total >= options.min_bytes;
+  }
+
+  // An attempt that waits for more holds no memory while it waits.
+  static void GiveBack(Attempt& a, const FetchOptions& options) {
+    if (options.memory != nullptr && a.reserved > 0) options.memory->Release(a.reserved);
+    a.reserved = 0;
   }
 
   static absl::StatusOr<std::vector<PartitionRecords>> Result(absl::StatusOr<Attempt> attempt) {
@@ -134,11 +144,22 @@ class FetcherImpl final : public Fetcher {
                               const FetchOptions& options) {
     Attempt a;
     a.out.resize(partitions.size());
+    uint64_t max_bytes = options.max_bytes;
+    if (options.memory != nullptr) {
+      a.reserved = options.memory->Reserve(max_bytes);
+      a.starved = a.reserved == 0;
+      max_bytes = a.reserved;
+    }
     for (size_t i = 0; i < partitions.size(); ++i) {
       const FetchPartition& p = partitions[i];
-      uint64_t budget = options.max_bytes > a.total ? options.max_bytes - a.total : 0;
-      uint64_t limit = std::min(p.max_bytes, budget);
-      RETURN_IF_ERROR(ReadPartition(p, limit, /*must_return_one=*/a.total == 0, &a.out[i]));
+      uint64_t budget = max_bytes > a.total ? max_bytes - a.total : 0;
+      uint64_t limit = a.starved ? 0 : std::min(p.max_bytes, budget);
+      absl::Status read = ReadPartition(p, limit, /*must_return_one=*/a.total == 0 && !a.starved,
+                                        &a.out[i]);
+      if (!read.ok()) {
+        GiveBack(a, options);
+        return read;
+      }
       a.total += a.out[i].records.size();
       if (a.out[i].error != KafkaError::kNone) a.error = true;
       a.watched.push_back({p.tp, a.out[i].high_watermark});
@@ -211,6 +232,7 @@ class FetcherImpl final : public Fetcher {
           absl::Now() >= poll->deadline) {
         Finish(poll, std::move(attempt));
       } else {
+        GiveBack(*attempt, poll->options);
         Wait(poll, std::move(attempt->watched));
       }
     }

@@ -1,6 +1,7 @@
 // ApiVersions, Metadata, Produce, Fetch, ListOffsets and InitProducerId
 // (FindCoordinator and the group APIs are in group_handlers.cc).
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -24,6 +25,36 @@ using namespace kafka;  // NOLINT: the handlers speak the protocol's names
 // How long a client whose connection is over its byte budget is asked to
 // wait before its next fetch (the response's throttle time).
 constexpr int32_t kOverBudgetThrottleMs = 100;
+
+// A fetch's reservations against its connection's byte budgets (see
+// FetchMemory): what the answering attempt holds is given back once the
+// server counts the response.
+class SessionFetchMemory final : public FetchMemory {
+ public:
+  explicit SessionFetchMemory(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+  ~SessionFetchMemory() override { ReleaseAll(); }
+
+  uint64_t Reserve(uint64_t wanted) override {
+    int64_t granted = session_->ReserveResponse(
+        static_cast<int64_t>(std::min<uint64_t>(wanted, INT64_MAX)));
+    held_ += granted;
+    starved_ = granted == 0;
+    return static_cast<uint64_t>(granted);
+  }
+  void Release(uint64_t bytes) override {
+    uint64_t give = std::min(bytes, held_.load());
+    held_ -= give;
+    session_->ReleaseResponse(static_cast<int64_t>(give));
+  }
+  void ReleaseAll() { Release(held_.load()); }
+  // Whether the latest attempt was granted nothing (offsets only).
+  bool starved() const { return starved_.load(); }
+
+ private:
+  const std::shared_ptr<Session> session_;
+  std::atomic<uint64_t> held_{0};
+  std::atomic<bool> starved_{false};
+};
 
 // The first Fetch version whose records are record batches (magic 2).
 constexpr int16_t kFirstRecordBatchFetchVersion = 4;
@@ -334,35 +365,35 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   options.max_bytes = std::min<uint64_t>(std::max(0, req.max_bytes), kMaxFetchBytes);
   // Within what the connection may still take (its budget of requests and
   // unsent responses, and its share of the global one; the first batch
-  // always comes), reserved while the response is built and counted by the
-  // server once handed over.
+  // always comes): each attempt of the fetch reserves what it reads, a
+  // long-poll holds nothing while it waits, and the answer's reservation is
+  // given back once the server counts the response.
   std::shared_ptr<Session> session =
       ctx.session != nullptr ? ctx.session->weak_from_this().lock() : nullptr;
-  int64_t reserved = 0;
+  std::shared_ptr<SessionFetchMemory> memory;
   if (session != nullptr) {
-    reserved = session->ReserveResponse(static_cast<int64_t>(options.max_bytes));
-    options.max_bytes = static_cast<uint64_t>(reserved);
+    memory = std::make_shared<SessionFetchMemory>(session);
+    options.memory = memory;
   } else if (ctx.session != nullptr) {
     options.max_bytes = std::min<uint64_t>(
         options.max_bytes, static_cast<uint64_t>(ctx.session->response_allowance()));
   }
-  // A connection with nothing left of its budget (it has not taken its
-  // earlier responses: a client pipelining fetches) gets no records, only
-  // the offsets, and is asked to back off, until it drains: even the one
-  // batch a fetch always returns would let 512 pipelined fetches queue
-  // 512 batches.
-  const bool over_budget = session != nullptr && reserved == 0;
   // The long-poll holds no thread: the answer is built when the fetcher
   // calls back (at once, or on a commit or the deadline).
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
   Agent* agent_ptr = &agent;
   auto answer =
-      [topics, agent_ptr, start, unsynced, session, reserved, over_budget,
+      [topics, agent_ptr, start, unsynced, memory,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
         FetchResponse resp;
         resp.session_id = 0;
-        if (over_budget) resp.throttle_time_ms = kOverBudgetThrottleMs;
+        // A connection with nothing left of its budget (it has not taken
+        // its earlier responses: a client pipelining fetches) got no
+        // records, only the offsets, and is asked to back off until it
+        // drains: even the one batch a fetch always returns would let 512
+        // pipelined fetches queue 512 batches.
+        if (memory != nullptr && memory->starved()) resp.throttle_time_ms = kOverBudgetThrottleMs;
         size_t i = 0;
         for (const auto& topic : *topics) {
           FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
@@ -390,26 +421,12 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
         }
         agent.metrics().histogram("warp_fetch_latency_seconds").Observe(absl::Now() - start);
         reply(Response(std::move(resp)));
-        if (session != nullptr) session->ReleaseResponse(reserved);
+        if (memory != nullptr) memory->ReleaseAll();
       };
   if (!fetches) {
     // As for produce: consumers bootstrapped on agents that do not fetch
     // (INVALID_REQUEST).
     answer(absl::InvalidArgumentError("this agent does not fetch (--roles)"));
-    return;
-  }
-  if (over_budget) {
-    std::vector<PartitionRecords> offsets_only(partitions.size());
-    for (size_t i = 0; i < partitions.size(); ++i) {
-      absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(partitions[i].tp);
-      if (!offsets.ok()) {
-        offsets_only[i].error = KafkaError::kUnknownTopicOrPartition;
-        continue;
-      }
-      offsets_only[i].high_watermark = offsets->high_watermark;
-      offsets_only[i].log_start_offset = offsets->log_start_offset;
-    }
-    answer(std::move(offsets_only));
     return;
   }
   agent.fetcher().FetchAsync(std::move(partitions), options, std::move(answer));

@@ -215,7 +215,20 @@ TEST(LoadTest, DISABLED_HostileAndHeavyLoadLeaveHonestClientsServed) {
           absl::SleepFor(absl::Milliseconds(100));
           continue;
         }
-        std::thread sender([&, fd] { SendAll(fd, fetches); });
+        // Fetches keep coming: the pipeline stays full while warpd lets
+        // it (a send waits while warpd does not read).
+        std::thread sender([&, fd] {
+          absl::string_view rest;
+          while (!stop) {
+            if (rest.empty()) rest = fetches;
+            ssize_t n = send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+              rest.remove_prefix(n);
+            } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+              break;
+            }
+          }
+        });
         char buf[65536];
         while (!stop) {
           ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -295,8 +308,14 @@ TEST(LoadTest, DISABLED_HostileAndHeavyLoadLeaveHonestClientsServed) {
     if (std::getenv("WARP_LOAD_TRACE") != nullptr && ++tick % 5 == 0) {
       auto [st, m] = Sh(absl::StrCat("curl -s --max-time 5 http://127.0.0.1:", http_port,
                                      "/metrics | grep -E '^warp_(request_bytes|buffered|cache)'"));
-      std::printf("t=%ds VmRSS %lld MiB %s\n", tick, static_cast<long long>(
-                  ProcStatusKb(warpd->pid(), "VmRSS:") / 1024), m.c_str());
+      auto [st2, ss] = Sh(absl::StrCat("ss -tn state established '( sport = :", port, " )' | awk 'NR>1 && ($1>0 || $2>0) {print $1, $2}' | sort | uniq -c | sort -rn | head -5"));
+      std::printf("ss (recvq sendq) at warpd:\n%s", ss.c_str());
+      auto [st4, ep] = Sh(absl::StrCat("grep -h tfd /proc/", warpd->pid(), "/fdinfo/* | awk '{print $4}' | sort | uniq -c"));
+      std::printf("epoll masks:\n%s", ep.c_str());
+      auto [st5, cs] = Sh(absl::StrCat("ss -tn state established '( dport = :", port, " )' | awk 'NR>1 && ($1>0 || $2>0) {print $1, $2}' | sort | uniq -c | sort -rn | head -5"));
+      std::printf("ss at clients:\n%s", cs.c_str());
+      std::printf("t=%ds VmRSS %lld MiB fetched %.0f MiB %s\n", tick, static_cast<long long>(
+                  ProcStatusKb(warpd->pid(), "VmRSS:") / 1024), fetched_bytes.load() / 1048576.0, m.c_str());
       std::fflush(stdout);
     }
     std::optional<absl::Duration> took = TimedGet(http_port, "/metrics");
@@ -316,6 +335,16 @@ TEST(LoadTest, DISABLED_HostileAndHeavyLoadLeaveHonestClientsServed) {
   stop = true;
   for (auto& t : attackers) t.join();
   for (int fd : idle) close(fd);
+  if (std::getenv("WARP_LOAD_TRACE") != nullptr) {
+    for (int i = 0; i < 1; ++i) {
+      absl::SleepFor(absl::Seconds(2));
+      auto [st, m] = Sh(absl::StrCat("curl -s --max-time 5 http://127.0.0.1:", http_port,
+                                     "/metrics | grep -E '^warp_(request_bytes|connections )'"));
+      std::printf("after: %s\n", m.c_str());
+      auto [st3, dbg] = Sh("grep 'DBG conn' " + dir + ".log | awk '{print $3, $5, $13, $15, $19, $21, $23, $25, $31, $33, $35, $37}' | tail -60 | sort -n -s -k1,1 | uniq | tail -40");
+      std::printf("%s\n", dbg.c_str());
+    }
+  }
   int honest_status = honest->Wait(absl::Minutes(3));
   bool alive = warpd->running();
   int64_t hwm_kb = ProcStatusKb(warpd->pid(), "VmHWM:");

@@ -26,6 +26,9 @@ using namespace kafka;  // NOLINT: the handlers speak the protocol's names
 // wait before its next fetch (the response's throttle time).
 constexpr int32_t kOverBudgetThrottleMs = 100;
 
+// Topics one Metadata request may auto-create (see HandleMetadata).
+constexpr int kMaxAutoCreatesPerMetadata = 100;
+
 // A fetch's reservations against its connection's byte budgets (see
 // FetchMemory): what the answering attempt holds is given back once the
 // server counts the response.
@@ -129,6 +132,10 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
     // agent: the journal is synced once per request at most, however many
     // names are unknown, and never for a name that cannot be a topic.
     bool synced = false;
+    // Each creation is a journal commit: one request creates a bounded
+    // number, the names beyond answer LEADER_NOT_AVAILABLE (as a topic
+    // being created does in Kafka) and the client's retry creates more.
+    int creations = 0;
     for (const auto& t : *req.topics) {
       std::string name = t.name.value_or("");
       MetadataResponse::MetadataResponseTopic missing;
@@ -144,7 +151,10 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
         if (agent.metadata().Sync().ok()) topic = agent.metadata().GetTopic(name);
       }
       if (!topic.has_value()) {
-        if (may_create && agent.MaybeAutoCreate(name)) {
+        if (may_create && agent.config().auto_create_topics &&
+            creations >= kMaxAutoCreatesPerMetadata) {
+          missing.error_code = ToInt16(ErrorCode::kLeaderNotAvailable);
+        } else if (may_create && (++creations, agent.MaybeAutoCreate(name))) {
           topic = agent.metadata().GetTopic(name);
         } else {
           missing.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);

@@ -111,6 +111,29 @@ TEST_F(CoreHandlersTest, MetadataSyncsOncePerRequestAtMost) {
   EXPECT_EQ(syncs.value(), before);
 }
 
+// Auto-creation costs a journal commit per topic: one Metadata request
+// creates a bounded number, the rest answer a retriable error and are
+// created by the client's next requests.
+TEST_F(CoreHandlersTest, MetadataAutoCreatesABoundedNumberPerRequest) {
+  MetadataRequest req;
+  req.allow_auto_topic_creation = true;
+  req.topics.emplace();
+  for (int i = 0; i < 250; ++i) req.topics->emplace_back().name = absl::StrCat("auto-", i);
+  auto count = [](const MetadataResponse& resp, ErrorCode code) {
+    int n = 0;
+    for (const auto& t : resp.topics) n += t.error_code == ToInt16(code);
+    return n;
+  };
+  MetadataResponse first = Metadata(req);
+  ASSERT_EQ(first.topics.size(), 250u);
+  EXPECT_EQ(count(first, ErrorCode::kNone), 100);
+  EXPECT_EQ(count(first, ErrorCode::kLeaderNotAvailable), 150);
+  EXPECT_EQ(count(Metadata(req), ErrorCode::kNone), 200);
+  MetadataResponse third = Metadata(req);
+  EXPECT_EQ(count(third, ErrorCode::kNone), 250);
+  EXPECT_EQ(agent_->metadata().ListTopics().size(), 250u);
+}
+
 TEST_F(CoreHandlersTest, EpochBumpsThenANewProducerIdInsteadOfWrapping) {
   InitProducerIdResponse first = InitProducerId(-1, -1);
   ASSERT_EQ(first.error_code, 0);

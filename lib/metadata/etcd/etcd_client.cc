@@ -8,11 +8,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/base/status_macros.h"
 #include "lib/http/curl_transport.h"
+#include "lib/metadata/etcd/etcd_json.h"
 #include "nlohmann/json.hpp"
 
 namespace warp::metadata::etcd {
@@ -21,27 +21,6 @@ namespace {
 using json = nlohmann::json;
 
 std::string B64(absl::string_view s) { return absl::Base64Escape(s); }
-
-std::string Unb64(const json& v) {
-  std::string out;
-  if (v.is_string()) absl::Base64Unescape(v.get<std::string>(), &out);
-  return out;
-}
-
-// The gateway writes int64s as strings.
-int64_t Int(const json& object, const char* name) {
-  auto it = object.find(name);
-  if (it == object.end()) return 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  int64_t v = 0;
-  if (it->is_string()) (void)absl::SimpleAtoi(it->get<std::string>(), &v);
-  return v;
-}
-
-KeyValue ParseKv(const json& kv) {
-  return KeyValue{Unb64(kv.value("key", json())), Unb64(kv.value("value", json())),
-                  Int(kv, "create_revision"), Int(kv, "mod_revision")};
-}
 
 std::string Normalize(std::string endpoint) {
   if (!absl::StartsWith(endpoint, "http://") && !absl::StartsWith(endpoint, "https://")) {
@@ -61,36 +40,15 @@ struct WatchStream {
   bool stopped = false;
 };
 
-// Handles one line of the stream; false ends it.
-bool OnWatchMessage(WatchStream* w, const std::string& line) {
-  json message = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (message.is_discarded() || !message.is_object()) {
-    w->status = absl::DataLossError("unreadable etcd watch message");
+// Handles one line of the stream; false ends it. Runs inside a curl
+// callback: nothing here may throw.
+bool OnWatchMessage(WatchStream* w, absl::string_view line) {
+  absl::StatusOr<std::vector<WatchEvent>> events = ParseWatchMessage(line);
+  if (!events.ok()) {
+    w->status = events.status();
     return false;
   }
-  if (message.contains("error")) {
-    w->status = absl::UnavailableError(
-        absl::StrCat("etcd watch failed: ", message["error"].dump()));
-    return false;
-  }
-  const json& result = message.value("result", json::object());
-  if (Int(result, "compact_revision") > 0) {
-    w->status = absl::OutOfRangeError(
-        absl::StrCat("etcd compacted past the watch start (compact revision ",
-                     Int(result, "compact_revision"), ")"));
-    return false;
-  }
-  if (result.value("canceled", false)) {
-    w->status = absl::UnavailableError(absl::StrCat(
-        "etcd cancelled the watch: ", result.value("cancel_reason", std::string())));
-    return false;
-  }
-  std::vector<WatchEvent> events;
-  for (const json& e : result.value("events", json::array())) {
-    events.push_back(WatchEvent{e.value("type", std::string()) == "DELETE",
-                                ParseKv(e.value("kv", json::object()))});
-  }
-  if (!events.empty() && !(*w->on_events)(std::move(events))) {
+  if (!events->empty() && !(*w->on_events)(*std::move(events))) {
     w->stopped = true;
     return false;
   }
@@ -142,7 +100,7 @@ class JsonGatewayClient final : public EtcdClient {
 
   absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value) override {
     ASSIGN_OR_RETURN(json r, Call("/v3/kv/put", {{"key", B64(key)}, {"value", B64(value)}}));
-    return Int(r.value("header", json::object()), "revision");
+    return ParseHeaderRevision(r);
   }
 
   absl::StatusOr<std::pair<int64_t, bool>> PutIfAbsent(absl::string_view key,
@@ -156,15 +114,9 @@ class JsonGatewayClient final : public EtcdClient {
         {"success", json::array({{{"request_put", {{"key", B64(key)}, {"value", B64(value)}}}}})},
         {"failure", json::array({{{"request_range", {{"key", B64(key)}}}}})}};
     ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body, deadline));
-    if (r.value("succeeded", false)) {
-      return std::make_pair(Int(r.value("header", json::object()), "revision"), true);
-    }
-    for (const json& response : r.value("responses", json::array())) {
-      for (const json& kv :
-           response.value("response_range", json::object()).value("kvs", json::array())) {
-        return std::make_pair(Int(kv, "mod_revision"), false);
-      }
-    }
+    ASSIGN_OR_RETURN(TxnResponse txn, ParseTxnResponse(r));
+    if (txn.succeeded) return std::make_pair(txn.revision, true);
+    if (!txn.range_kvs.empty()) return std::make_pair(txn.range_kvs[0].mod_revision, false);
     return absl::InternalError("etcd txn neither created nor found the key");
   }
 
@@ -185,11 +137,7 @@ class JsonGatewayClient final : public EtcdClient {
     }
     if (options.keys_only) body["keys_only"] = true;
     ASSIGN_OR_RETURN(json r, Call("/v3/kv/range", body, options.deadline));
-    RangeResult result;
-    result.revision = Int(r.value("header", json::object()), "revision");
-    result.more = r.value("more", false);
-    for (const json& kv : r.value("kvs", json::array())) result.kvs.push_back(ParseKv(kv));
-    return result;
+    return ParseRangeResponse(r);
   }
 
   absl::Status DeleteRange(absl::string_view key, absl::string_view range_end) override {
@@ -226,7 +174,8 @@ class JsonGatewayClient final : public EtcdClient {
                                            {"mod_revision", absl::StrCat(mod_revision)}}})},
                  {"success", success}};
     ASSIGN_OR_RETURN(json r, Call("/v3/kv/txn", body));
-    return r.value("succeeded", false);
+    ASSIGN_OR_RETURN(TxnResponse txn, ParseTxnResponse(r));
+    return txn.succeeded;
   }
 
   absl::Status Compact(int64_t revision) override {
@@ -317,14 +266,13 @@ class JsonGatewayClient final : public EtcdClient {
         NextEndpoint();
         continue;
       }
-      json parsed = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-      if (response->status == 200 && parsed.is_object()) return parsed;
-      std::string message =
-          parsed.is_object() ? parsed.value("message", parsed.value("error", response->body))
-                             : response->body.substr(0, 200);
+      if (response->status == 200) {
+        absl::StatusOr<json> parsed = ParseJsonObject(response->body);
+        if (parsed.ok()) return *std::move(parsed);
+      }
       last = absl::UnavailableError(absl::StrCat("etcd ", path, " on ", request.url,
                                                  ": HTTP ", response->status, ": ",
-                                                 message));
+                                                 ErrorMessage(response->body)));
       // 503/500 (no leader, stopping): another member may answer.
       if (response->status >= 500) {
         NextEndpoint();

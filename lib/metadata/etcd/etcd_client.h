@@ -16,15 +16,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "lib/metadata/etcd/etcd_types.h"
 
 namespace warp::metadata::etcd {
-
-struct KeyValue {
-  std::string key;
-  std::string value;
-  int64_t create_revision = 0;
-  int64_t mod_revision = 0;
-};
 
 struct RangeOptions {
   std::string range_end;          // empty: the key alone
@@ -38,22 +32,11 @@ struct RangeOptions {
   absl::Time deadline = absl::InfiniteFuture();
 };
 
-struct RangeResult {
-  std::vector<KeyValue> kvs;
-  bool more = false;
-  int64_t revision = 0;  // the store's revision when read
-};
-
 // One operation of a transaction's success branch.
 struct TxnOp {
   enum class Kind { kPut, kDelete } kind = Kind::kPut;
   std::string key;
   std::string value;
-};
-
-struct WatchEvent {
-  bool is_delete = false;
-  KeyValue kv;
 };
 
 // The range end that makes a range cover every key starting with `prefix`.

@@ -30,6 +30,7 @@ declare -A TARGETS=(
     lib/protocol/wire/reader.cc lib/protocol/wire/writer.cc"
   [journal_file]="lib/metadata/journal_file_fuzz.cc lib/metadata/journal_file.cc"
   [command]="lib/metadata/command_fuzz.cc $METADATA_STATE"
+  [etcd_json]="lib/metadata/etcd/etcd_json_fuzz.cc lib/metadata/etcd/etcd_json.cc"
   [state_snapshot]="lib/metadata/state_snapshot_fuzz.cc $METADATA_STATE"
   [object_format]="lib/engine/object_format_fuzz.cc lib/engine/object_format.cc
     lib/protocol/record/crc32c.cc"

@@ -13,6 +13,7 @@
 #include "lib/protocol/messages/request_codec.h"
 #include "lib/protocol/record/record_batch_builder.h"
 #include "server/handler.h"
+#include "server/testing/handler_harness.h"
 
 namespace warp::server {
 namespace {
@@ -24,40 +25,22 @@ int16_t Code(ErrorCode code) { return ToInt16(code); }
 class AdminHandlersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    AgentConfig config;
-    config.bucket_url = "mem://";
-    config.metadata_url = "mem://";
+    AgentConfig config = testing::MemAgentConfig();
     config.default_partitions = 2;
-    config.flush_interval = absl::Milliseconds(5);
-    absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+    absl::StatusOr<std::unique_ptr<Agent>> agent = testing::OpenMemAgent(config);
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = *std::move(agent);
     RegisterAdminHandlers(table_);
   }
 
-  // Calls the handler for `T`'s api key at `version`; the handler must reply
+  // Calls the admin handler for `T`'s api key at `version`; it must reply
   // exactly once, synchronously, with a response of type `R`.
   template <typename R, typename T>
   R Call(T body, int16_t version) {
-    RequestHeader header;
-    header.api_key = T::kApiKey;
-    header.api_version = version;
-    header.correlation_id = 7;
-    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
-    Request request(std::move(body));
-    int replies = 0;
-    std::optional<Response> response;
     auto it = table_.find(T::kApiKey);
     EXPECT_NE(it, table_.end());
-    it->second(ctx, request, [&](std::optional<Response> r) {
-      ++replies;
-      response = std::move(r);
-    });
-    EXPECT_EQ(replies, 1);
-    EXPECT_TRUE(response.has_value());
-    absl::StatusOr<std::string> frame = EncodeResponseFrame(header, *response);
-    EXPECT_TRUE(frame.ok()) << T::kName << " v" << version << ": " << frame.status();
-    return std::get<R>(*response);
+    if (it == table_.end()) return R();
+    return testing::CallHandler<R>(agent_.get(), std::move(body), version, {}, &it->second);
   }
 
   CreateTopicsResponse CreateTopic(const std::string& name, int32_t partitions,

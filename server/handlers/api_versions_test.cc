@@ -13,6 +13,7 @@
 #include "server/agent.h"
 #include "server/dispatcher.h"
 #include "server/handler.h"
+#include "server/testing/handler_harness.h"
 
 namespace warp::server {
 namespace {
@@ -34,12 +35,7 @@ std::optional<Request> DefaultRequest(int16_t api_key) {
 class ApiVersionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    AgentConfig config;
-    config.bucket_url = "mem://";
-    config.metadata_url = "mem://";
-    config.flush_interval = absl::Milliseconds(5);
-    config.group_initial_rebalance_delay = absl::ZeroDuration();
-    absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+    absl::StatusOr<std::unique_ptr<Agent>> agent = testing::OpenMemAgent();
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = *std::move(agent);
     dispatcher_ = std::make_unique<Dispatcher>(agent_.get());

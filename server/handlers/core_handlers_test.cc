@@ -5,6 +5,7 @@
 #include "lib/protocol/messages/dispatch.h"
 #include "server/agent.h"
 #include "server/handler.h"
+#include "server/testing/handler_harness.h"
 
 namespace warp::server {
 namespace {
@@ -14,43 +15,22 @@ using namespace kafka;  // NOLINT: the protocol's names
 class CoreHandlersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    AgentConfig config;
-    config.bucket_url = "mem://";
-    config.metadata_url = "mem://";
-    absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+    absl::StatusOr<std::unique_ptr<Agent>> agent = testing::OpenMemAgent();
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = *std::move(agent);
   }
 
   InitProducerIdResponse InitProducerId(int64_t producer_id, int16_t epoch) {
-    RequestHeader header;
-    header.api_key = InitProducerIdRequest::kApiKey;
-    header.api_version = 4;
-    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
     InitProducerIdRequest req;
     req.producer_id = producer_id;
     req.producer_epoch = epoch;
     req.transactional_id = std::nullopt;
     req.transaction_timeout_ms = 60000;
-    Request request(std::move(req));
-    std::optional<Response> response;
-    Handlers().at(InitProducerIdRequest::kApiKey)(
-        ctx, request, [&](std::optional<Response> r) { response = std::move(r); });
-    EXPECT_TRUE(response.has_value());
-    return std::get<InitProducerIdResponse>(*response);
+    return testing::CallHandler<InitProducerIdResponse>(agent_.get(), req, 4);
   }
 
   MetadataResponse Metadata(MetadataRequest req) {
-    RequestHeader header;
-    header.api_key = MetadataRequest::kApiKey;
-    header.api_version = 12;
-    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
-    Request request(std::move(req));
-    std::optional<Response> response;
-    Handlers().at(MetadataRequest::kApiKey)(
-        ctx, request, [&](std::optional<Response> r) { response = std::move(r); });
-    EXPECT_TRUE(response.has_value());
-    return std::get<MetadataResponse>(*response);
+    return testing::CallHandler<MetadataResponse>(agent_.get(), req, 12);
   }
 
   std::unique_ptr<Agent> agent_;

@@ -10,6 +10,7 @@
 #include "lib/protocol/messages/errors.h"
 #include "lib/protocol/messages/request_codec.h"
 #include "server/handler.h"
+#include "server/testing/handler_harness.h"
 
 namespace warp::server {
 namespace {
@@ -18,43 +19,27 @@ using namespace kafka;  // NOLINT: the protocol's names
 
 int16_t Code(ErrorCode code) { return ToInt16(code); }
 
-// A reply that may come later, from the coordinator's callback.
-struct Pending {
-  int replies = 0;
-  std::optional<Response> response;
-};
+using testing::Pending;
 
 class GroupHandlersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    AgentConfig config;
-    config.bucket_url = "mem://";
-    config.metadata_url = "mem://";
+    AgentConfig config = testing::MemAgentConfig();
     config.default_partitions = 2;
-    config.group_initial_rebalance_delay = absl::ZeroDuration();
     config.group_tick_interval = absl::ZeroDuration();
-    absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+    absl::StatusOr<std::unique_ptr<Agent>> agent = testing::OpenMemAgent(config);
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = *std::move(agent);
     ASSERT_TRUE(agent_->MaybeAutoCreate("t"));
   }
 
+  // The answer may come later, from the coordinator's callback.
   template <typename T>
   std::shared_ptr<Pending> Start(T body, int16_t version) {
-    RequestHeader header;
-    header.api_key = T::kApiKey;
-    header.api_version = version;
-    header.client_id = "tester";
-    HandlerContext ctx{header, agent_.get(), "/127.0.0.1"};
-    Request request(std::move(body));
-    auto pending = std::make_shared<Pending>();
-    Handlers().at(T::kApiKey)(ctx, request, [pending, header](std::optional<Response> r) {
-      ++pending->replies;
-      absl::StatusOr<std::string> frame = EncodeResponseFrame(header, *r);
-      EXPECT_TRUE(frame.ok()) << frame.status();
-      pending->response = std::move(r);
-    });
-    return pending;
+    testing::Caller caller;
+    caller.client_id = "tester";
+    return testing::StartHandler(testing::HandlerFor(T::kApiKey), agent_.get(),
+                                 Request(std::move(body)), version, caller);
   }
 
   template <typename R, typename T>

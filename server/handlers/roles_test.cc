@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "lib/protocol/messages/errors.h"
 #include "server/handler.h"
+#include "server/testing/handler_harness.h"
 
 namespace warp::server {
 namespace {
@@ -15,29 +16,17 @@ namespace {
 using namespace kafka;  // NOLINT: the protocol's names
 
 std::unique_ptr<Agent> OpenAgent(std::vector<std::string> roles) {
-  AgentConfig config;
-  config.bucket_url = "mem://";
-  config.metadata_url = "mem://";
+  AgentConfig config = testing::MemAgentConfig();
   config.default_partitions = 1;
   config.roles = std::move(roles);
-  absl::StatusOr<std::unique_ptr<Agent>> agent = Agent::Open(config);
+  absl::StatusOr<std::unique_ptr<Agent>> agent = testing::OpenMemAgent(config);
   EXPECT_TRUE(agent.ok()) << agent.status();
   return agent.ok() ? *std::move(agent) : nullptr;
 }
 
 template <typename R, typename T>
 R Call(Agent* agent, T body, int16_t version) {
-  RequestHeader header;
-  header.api_key = T::kApiKey;
-  header.api_version = version;
-  HandlerContext ctx{header, agent, "/127.0.0.1"};
-  Request request(std::move(body));
-  std::optional<Response> response;
-  Handlers().at(T::kApiKey)(ctx, request, [&](std::optional<Response> r) {
-    response = std::move(r);
-  });
-  EXPECT_TRUE(response.has_value());
-  return std::get<R>(*response);
+  return testing::CallHandler<R>(agent, std::move(body), version);
 }
 
 ProduceRequest OneRecordBatch() {

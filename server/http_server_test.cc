@@ -17,32 +17,14 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/util/loopback.h"
 
 namespace warp::server {
 namespace {
 
 // A connected socket to 127.0.0.1:port, or -1.
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, absl::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(n);
-  }
-  return true;
-}
+int Connect(int port) { return testing::ConnectLoopback(port, absl::Seconds(30)); }
+using testing::SendAll;
 
 // Everything the peer sends until it closes, or until `deadline` passes.
 std::string ReadUntilClosed(int fd, absl::Duration deadline = absl::Seconds(5)) {

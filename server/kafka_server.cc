@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -39,6 +40,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::string peer;  // "/<ip>", set at accept
   std::shared_ptr<ConnectionContext> context;  // set at accept
   absl::Mutex mu;
+  // Null on a plaintext listener.
+  std::unique_ptr<TlsSession> tls ABSL_GUARDED_BY(mu);
+  bool handshake_noted ABSL_GUARDED_BY(mu) = false;  // peer certificate passed on
   std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
   // A large frame being received straight into its own buffer (no copy):
   // it is `large_size` bytes, `large_got` of them have arrived. `large`
@@ -217,11 +221,30 @@ class Server final : public KafkaServer {
           continue;
         }
         if (events[i].events & EPOLLOUT) Flush(conn);
-        if (events[i].events & EPOLLIN) Read(conn);
+        // A TLS connection may need a read on either event (see Rearm).
+        if (events[i].events & EPOLLIN || IsTls(*conn)) Read(conn);
         Rearm(conn);
         MaybeResume();
       }
     }
+  }
+
+  static bool IsTls(Connection& conn) {
+    absl::MutexLock lock(&conn.mu);
+    return conn.tls != nullptr;
+  }
+
+  // recv, or SSL_read on a TLS connection (same contract).
+  static ssize_t Receive(Connection& conn, char* buf, size_t len)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
+    if (conn.tls == nullptr) return recv(conn.fd, buf, len, 0);
+    ssize_t n = conn.tls->Read(buf, len);
+    if (!conn.handshake_noted && conn.tls->handshake_done()) {
+      conn.handshake_noted = true;
+      std::optional<std::string> subject = conn.tls->peer_subject();
+      if (subject.has_value() && conn.context) conn.context->SetPeerCertificate(*subject);
+    }
+    return n;
   }
 
   std::shared_ptr<Connection> Find(uint64_t id) {
@@ -286,6 +309,15 @@ class Server final : public KafkaServer {
       {
         absl::MutexLock lock(&conn->mu);
         conn->last_activity = absl::Now();
+        if (options_.tls != nullptr) {
+          conn->tls = options_.tls->NewSession(fd);
+          if (conn->tls == nullptr) {
+            CloseConnLocked(*conn);
+            continue;
+          }
+          // The handshake must end within the request timeout.
+          conn->partial_since = conn->last_activity;
+        }
         Account(*conn);
       }
       epoll_event ev{};
@@ -302,6 +334,14 @@ class Server final : public KafkaServer {
     ev.events = EPOLLONESHOT;
     if (!conn->reading_paused) ev.events |= EPOLLIN;
     if (!conn->out.empty()) ev.events |= EPOLLOUT;
+    if (conn->tls != nullptr) {
+      // TLS may wait to write in a read; and bytes it decrypted already
+      // are not in the socket any more: a writable socket's event (at
+      // once) gets them read.
+      if (conn->tls->want_write() || (!conn->reading_paused && conn->tls->has_pending())) {
+        ev.events |= EPOLLOUT;
+      }
+    }
     ev.data.u64 = conn->id;
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
   }
@@ -366,8 +406,8 @@ class Server final : public KafkaServer {
           if (conn->large_got == conn->large.size()) {
             conn->large.resize(std::min(conn->large_size, 2 * conn->large.size()));
           }
-          n = recv(conn->fd, conn->large.data() + conn->large_got,
-                   std::min<size_t>(conn->large.size() - conn->large_got, kMaxRecvBytes), 0);
+          n = Receive(*conn, conn->large.data() + conn->large_got,
+                      std::min<size_t>(conn->large.size() - conn->large_got, kMaxRecvBytes));
           if (n > 0) {
             conn->large_got += static_cast<size_t>(n);
             if (conn->large_got == conn->large_size) {
@@ -380,7 +420,7 @@ class Server final : public KafkaServer {
             }
           }
         } else {
-          n = recv(conn->fd, buf, sizeof(buf), 0);
+          n = Receive(*conn, buf, sizeof(buf));
           if (n > 0) {
             conn->in.append(buf, n);
             if (!SplitFrames(*conn, frames, frame_bytes)) break;
@@ -405,7 +445,9 @@ class Server final : public KafkaServer {
       }
       // The request timeout runs from the start of the frame still partial:
       // a pass that completed frames restarts it.
-      conn->partial_since = conn->in.empty() && conn->large_size == 0 ? absl::InfiniteFuture()
+      const bool handshaking = conn->tls != nullptr && !conn->tls->handshake_done();
+      conn->partial_since = handshaking ? conn->partial_since
+                            : conn->in.empty() && conn->large_size == 0 ? absl::InfiniteFuture()
                             : (!frames.empty() || conn->partial_since == absl::InfiniteFuture())
                                 ? absl::Now()
                                 : conn->partial_since;
@@ -485,10 +527,16 @@ class Server final : public KafkaServer {
         iov[count].iov_base = it->data() + skip;
         iov[count].iov_len = it->size() - skip;
       }
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = count;
-      ssize_t n = sendmsg(conn.fd, &msg, MSG_NOSIGNAL);
+      ssize_t n;
+      if (conn.tls != nullptr) {
+        // TLS writes one buffer at a time (its records are 16 KiB anyway).
+        n = conn.tls->Write(static_cast<const char*>(iov[0].iov_base), iov[0].iov_len);
+      } else {
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = count;
+        n = sendmsg(conn.fd, &msg, MSG_NOSIGNAL);
+      }
       if (n > 0) {
         conn.queued_bytes -= std::min<uint64_t>(conn.queued_bytes, n);
         conn.last_activity = absl::Now();
@@ -696,6 +744,15 @@ class Server final : public KafkaServer {
       }
       BreakStalls();
       MaybeResume();
+      // Rotated certificates are picked up within seconds; a broken file
+      // is reported once and the ones in use stay.
+      if (options_.tls != nullptr && ++tick_ % 5 == 0) {
+        absl::Status reloaded = options_.tls->MaybeReload();
+        if (!reloaded.ok()) {
+          std::fprintf(stderr, "warpd: TLS certificates not reloaded: %s\n",
+                       std::string(reloaded.message()).c_str());
+        }
+      }
     }
   }
 
@@ -724,6 +781,7 @@ class Server final : public KafkaServer {
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> pauses_{0};
   int64_t last_tick_total_ = 0;  // reaper thread only
+  uint64_t tick_ = 0;            // reaper thread only
   // Lock order: a connection's mu, then paused_mu_.
   absl::Mutex paused_mu_;
   std::vector<std::shared_ptr<Connection>> paused_global_ ABSL_GUARDED_BY(paused_mu_);

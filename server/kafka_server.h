@@ -23,8 +23,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/tls.h"
 
 namespace warp::server {
 
@@ -98,6 +101,17 @@ class ConnectionContext {
   void SetHeld(int64_t bytes) { held_.store(bytes); }
   void MarkClosed() { closed_.store(true); }
 
+  // The subject of the client's verified TLS certificate (RFC 2253), set by
+  // the server once the handshake is done, before the first request.
+  void SetPeerCertificate(std::string subject) {
+    absl::MutexLock lock(&peer_mu_);
+    peer_certificate_ = std::move(subject);
+  }
+  std::optional<std::string> peer_certificate() const {
+    absl::MutexLock lock(&peer_mu_);
+    return peer_certificate_;
+  }
+
  private:
   int64_t Allowance(int64_t total) const {
     int64_t held = held_.load() + reserved_.load();
@@ -112,6 +126,8 @@ class ConnectionContext {
   std::atomic<int64_t> held_{0};
   std::atomic<int64_t> reserved_{0};
   std::atomic<bool> closed_{false};
+  mutable absl::Mutex peer_mu_;
+  std::optional<std::string> peer_certificate_ ABSL_GUARDED_BY(peer_mu_);
 };
 
 struct KafkaServerOptions {
@@ -142,6 +158,11 @@ struct KafkaServerOptions {
   // Makes the context of each new connection (see ConnectionContext); null:
   // connections have none.
   std::function<std::shared_ptr<ConnectionContext>()> new_context;
+  // Null: plaintext. Else every connection speaks TLS (a client that does
+  // not is closed once its handshake fails or takes longer than
+  // request_timeout); the client certificate's subject, if verified, goes
+  // to the connection's context.
+  std::shared_ptr<TlsContext> tls;
 };
 
 // Completes one request: the encoded response frame, or nullopt for "no

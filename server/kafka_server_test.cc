@@ -19,63 +19,26 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/util/loopback.h"
 
 namespace warp::server {
 namespace {
 
-std::string Frame(const std::string& payload) {
-  uint32_t size = htonl(static_cast<uint32_t>(payload.size()));
-  return std::string(reinterpret_cast<const char*>(&size), 4) + payload;
-}
+using testing::Frame;
 
 class Client {
  public:
-  explicit Client(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  explicit Client(int port) : fd_(testing::ConnectLoopback(port)) {}
+  ~Client() {
+    if (fd_ >= 0) close(fd_);
   }
-  ~Client() { close(fd_); }
-  bool connected() const { return connected_; }
-  bool Send(const std::string& bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      ssize_t n = send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += n;
-    }
-    return true;
-  }
+  bool connected() const { return fd_ >= 0; }
+  bool Send(const std::string& bytes) { return testing::SendAll(fd_, bytes); }
   // The next response payload, or nullopt when the connection closed.
-  std::optional<std::string> Receive() {
-    std::string header = ReadExactly(4);
-    if (header.size() != 4) return std::nullopt;
-    uint32_t size;
-    std::memcpy(&size, header.data(), 4);
-    std::string payload = ReadExactly(ntohl(size));
-    if (payload.size() != ntohl(size)) return std::nullopt;
-    return payload;
-  }
+  std::optional<std::string> Receive() { return testing::ReadFrame(fd_); }
 
  private:
-  std::string ReadExactly(size_t n) {
-    std::string out(n, '\0');
-    size_t got = 0;
-    while (got < n) {
-      ssize_t r = recv(fd_, out.data() + got, n - got, 0);
-      if (r <= 0) break;
-      got += r;
-    }
-    out.resize(got);
-    return out;
-  }
   int fd_;
-  bool connected_ = false;
 };
 
 // Answers each frame with "<payload size>:<first 8 bytes>", after a random

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "server/exposition_check.h"
 #include "tests/clients/warpd.h"
+#include "tests/util/loopback.h"
 #include "tests/util/subprocess.h"
 
 namespace warp {
@@ -140,17 +141,7 @@ TEST_F(WarpdTest, KafkajsIdempotentProducer) {
   }
 }
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
+int Connect(int port) { return testing::ConnectLoopback(port, absl::Seconds(5)); }
 
 // True if the server closed the connection (read returns 0 or an error).
 bool Closed(int fd) {

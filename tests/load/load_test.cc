@@ -32,6 +32,7 @@
 #include "lib/protocol/messages/dispatch.h"
 #include "lib/protocol/messages/request_codec.h"
 #include "tests/clients/warpd.h"
+#include "tests/util/loopback.h"
 #include "tests/util/subprocess.h"
 
 namespace warp {
@@ -54,31 +55,8 @@ bool Attack(const std::string& name) {
   return false;
 }
 
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
-bool SendAll(int fd, absl::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    bytes.remove_prefix(n);
-  }
-  return true;
-}
+int Connect(int port) { return testing::ConnectLoopback(port, absl::Seconds(5)); }
+using testing::SendAll;
 
 std::string RequestFrame(const kafka::Request& request, int16_t version) {
   kafka::RequestHeader header;

@@ -355,19 +355,22 @@ TEST_F(CoordinatorTest, GroupLagSeries) {
   ASSERT_TRUE(committed.ok() && committed->ok());
   Commit("g", "", -1, {{{"t", 0}, 3}, {{"t", 1}, 4}});
   clock_.Advance(absl::Seconds(30));
-  std::string text = RenderGroupLag(*metadata_, clock_.Now(), 1000);
-  EXPECT_TRUE(absl::StrContains(
-      text, "warp_group_lag_records{group=\"g\",topic=\"t\",partition=\"0\"} 7\n"))
-      << text;
-  EXPECT_TRUE(absl::StrContains(
-      text, "warp_group_lag_seconds{group=\"g\",topic=\"t\",partition=\"0\"} 30\n"));
-  EXPECT_TRUE(absl::StrContains(
-      text, "warp_group_lag_seconds{group=\"g\",topic=\"t\",partition=\"1\"} 0\n"));
-  EXPECT_TRUE(absl::StrContains(text, "warp_group_lag_series_dropped 0\n"));
-  std::string bounded = RenderGroupLag(*metadata_, clock_.Now(), 1);
-  EXPECT_TRUE(absl::StrContains(bounded, "partition=\"0\"} 7\n"));
-  EXPECT_FALSE(absl::StrContains(bounded, "partition=\"1\""));
-  EXPECT_TRUE(absl::StrContains(bounded, "warp_group_lag_series_dropped 1\n"));
+  size_t dropped = 99;
+  std::vector<PartitionLag> lags = ComputeGroupLag(*metadata_, clock_.Now(), 1000, &dropped);
+  ASSERT_EQ(lags.size(), 2u);
+  EXPECT_EQ(dropped, 0u);
+  // Largest first: t-0 lags 7 records for 30 s; t-1 is caught up.
+  EXPECT_EQ(lags[0].group, "g");
+  EXPECT_EQ(lags[0].tp, (TopicPartition{"t", 0}));
+  EXPECT_EQ(lags[0].records, 7);
+  EXPECT_EQ(lags[0].seconds, 30);
+  EXPECT_EQ(lags[1].tp, (TopicPartition{"t", 1}));
+  EXPECT_EQ(lags[1].records, 0);
+  EXPECT_EQ(lags[1].seconds, 0);
+  std::vector<PartitionLag> bounded = ComputeGroupLag(*metadata_, clock_.Now(), 1, &dropped);
+  ASSERT_EQ(bounded.size(), 1u);
+  EXPECT_EQ(bounded[0].tp, (TopicPartition{"t", 0}));
+  EXPECT_EQ(dropped, 1u);
 }
 
 // A journal this agent cannot catch up with (etcd away).

@@ -2,26 +2,7 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-
 namespace warp::server::groups {
-namespace {
-
-// A Prometheus label value: backslash, quote and newline escaped.
-std::string EscapeLabel(absl::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<PartitionLag> ComputeGroupLag(MetadataStore& metadata, absl::Time now,
                                           size_t max_series, size_t* dropped) {
   std::vector<PartitionLag> lags;
@@ -50,22 +31,6 @@ std::vector<PartitionLag> ComputeGroupLag(MetadataStore& metadata, absl::Time no
     lags.resize(max_series);
   }
   return lags;
-}
-
-std::string RenderGroupLag(MetadataStore& metadata, absl::Time now, size_t max_series) {
-  size_t dropped = 0;
-  std::vector<PartitionLag> lags = ComputeGroupLag(metadata, now, max_series, &dropped);
-  std::string records = "# TYPE warp_group_lag_records gauge\n";
-  std::string seconds = "# TYPE warp_group_lag_seconds gauge\n";
-  for (const PartitionLag& lag : lags) {
-    std::string labels = absl::StrCat("{group=\"", EscapeLabel(lag.group), "\",topic=\"",
-                                      EscapeLabel(lag.tp.topic), "\",partition=\"",
-                                      lag.tp.partition, "\"}");
-    absl::StrAppend(&records, "warp_group_lag_records", labels, " ", lag.records, "\n");
-    absl::StrAppend(&seconds, "warp_group_lag_seconds", labels, " ", lag.seconds, "\n");
-  }
-  return absl::StrCat(records, seconds, "# TYPE warp_group_lag_series_dropped gauge\n",
-                      "warp_group_lag_series_dropped ", dropped, "\n");
 }
 
 }  // namespace warp::server::groups

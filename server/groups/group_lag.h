@@ -1,4 +1,5 @@
-// Consumer lag of every group with committed offsets, as Prometheus series:
+// Consumer lag of every group with committed offsets, for the Prometheus
+// series the agent exports (server/agent.cc):
 //   warp_group_lag_records{group,topic,partition}  high watermark - committed
 //   warp_group_lag_seconds{group,topic,partition}  now - commit time when
 //                                                  lagging, 0 when caught up
@@ -31,9 +32,6 @@ struct PartitionLag {
 // there were.
 std::vector<PartitionLag> ComputeGroupLag(MetadataStore& metadata, absl::Time now,
                                           size_t max_series, size_t* dropped);
-
-// The exposition text of the three metrics.
-std::string RenderGroupLag(MetadataStore& metadata, absl::Time now, size_t max_series);
 
 }  // namespace warp::server::groups
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 namespace warp::server::groups {
+
 std::vector<PartitionLag> ComputeGroupLag(MetadataStore& metadata, absl::Time now,
                                           size_t max_series, size_t* dropped) {
   std::vector<PartitionLag> lags;

@@ -15,6 +15,12 @@ shift || true
 METADATA_STATE="lib/metadata/command.cc lib/metadata/partition_log.cc
   lib/metadata/state.cc lib/metadata/state_snapshot.cc
   lib/metadata/topic_config.cc"
+# The SASL authenticators, under the sasl_plain and scram targets.
+SASL="lib/security/sasl/authenticator.cc lib/security/sasl/base64.cc
+  lib/security/sasl/credentials.cc lib/security/sasl/crypto.cc
+  lib/security/sasl/mechanism.cc lib/security/sasl/plain.cc
+  lib/security/sasl/scram.cc lib/security/sasl/scram_messages.cc
+  lib/security/sasl/testing/scram_client.cc lib/base/utf8.cc"
 # target name -> sources
 declare -A TARGETS=(
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
@@ -34,11 +40,17 @@ declare -A TARGETS=(
   [state_snapshot]="lib/metadata/state_snapshot_fuzz.cc $METADATA_STATE"
   [object_format]="lib/engine/object_format_fuzz.cc lib/engine/object_format.cc
     lib/protocol/record/crc32c.cc"
+  [sasl_plain]="lib/security/sasl/sasl_plain_fuzz.cc
+    lib/security/sasl/users_file.cc $SASL"
+  [scram]="lib/security/sasl/scram_fuzz.cc $SASL"
 )
 # target name -> libraries it links beyond Abseil (optional)
 declare -A EXTRA_LIBS=(
   [record_batch]="-llz4 -lsnappy -lzstd -lz"
   [journal_file]="-lz"
+  [sasl_plain]="-lcrypto -labsl_raw_hash_set -labsl_hash -labsl_city
+    -labsl_low_level_hash"
+  [scram]="-lcrypto"
 )
 ABSL_LIBS="-labsl_statusor -labsl_status -labsl_strings -labsl_strings_internal
   -labsl_str_format_internal -labsl_cord -labsl_cord_internal -labsl_cordz_info

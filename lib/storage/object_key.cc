@@ -2,38 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/base/utf8.h"
 #include "warp/object_store.h"
 
 namespace warp {
 namespace {
 
 constexpr size_t kMaxKeyBytes = 1024;
-
-// The length of the well-formed UTF-8 sequence at the start of `text` (1 to
-// 4), or 0 if it is not one: no overlong forms, no surrogates (U+D800 to
-// U+DFFF), nothing above U+10FFFF.
-size_t Utf8SequenceLength(absl::string_view text) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  auto continuation = [&](size_t i) {
-    return i < text.size() && (byte(i) & 0xC0) == 0x80;
-  };
-  unsigned char lead = byte(0);
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;  // a continuation byte, 0xC0, 0xC1 or 0xF5..0xFF
-}
 
 // The checks keys and prefixes share: length, characters, UTF-8, not
 // absolute. `what` is "object key" or "list prefix".

@@ -1,6 +1,6 @@
 // libFuzzer target for SASL/PLAIN tokens (plain.h) through a whole
-// authenticator exchange (authenticator.h) over the static store of a users
-// file, and for the users-file parser (users_file.h).
+// authenticator exchange (authenticator.h) over the users of a users file,
+// and for the users-file parser (users_file.h).
 //
 // Each input is one PLAIN token. Step must never crash and must succeed
 // exactly when the token parses and names a known user with its password;

@@ -99,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   membership.clock = config.clock;
   membership.self.id = config.agent_id;
   membership.self.address = absl::StrCat(config.advertised_host, ":", config.advertised_port);
+  membership.self.listeners = config.listeners;
   membership.self.zone = config.zone;
   membership.self.roles = config.roles;
   membership.lease = config.agent_lease;

@@ -43,6 +43,9 @@ struct AgentConfig {
   absl::Duration agent_renew_interval = absl::Seconds(2);
   std::string advertised_host = "127.0.0.1";
   int advertised_port = 9092;
+  // Every Kafka listener and the address it advertises (--listeners,
+  // --advertised_listeners); empty: one, at advertised_host:port.
+  std::vector<AgentListener> listeners;
   absl::Duration flush_interval = absl::Milliseconds(250);
   uint64_t flush_bytes = 8 << 20;
   bool auto_create_topics = true;

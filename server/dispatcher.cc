@@ -119,7 +119,7 @@ class Dispatcher::Impl {
     for (auto& t : threads_) t.join();
   }
 
-  void Handle(uint64_t connection, const std::string& peer,
+  void Handle(uint64_t connection, const std::string& peer, const std::string& listener,
               std::shared_ptr<ConnectionContext> context, std::string payload,
               Respond respond) {
     absl::StatusOr<kafka::DecodedRequest> decoded = kafka::DecodeRequestPayload(payload);
@@ -146,11 +146,11 @@ class Dispatcher::Impl {
     Task task;
     task.lane = LaneOf(header.api_key);
     task.holds = header.api_key == kafka::FetchRequest::kApiKey;
-    task.run = [this, header, peer, context = std::move(context), handler = it->second,
+    task.run = [this, header, peer, listener, context = std::move(context), handler = it->second,
                 request = std::make_shared<kafka::Request>(std::move(*decoded->body)),
                 respond](std::function<void()> release) {
       HandlerContext handler_context{header, agent_, peer,
-                                     dynamic_cast<Session*>(context.get())};
+                                     dynamic_cast<Session*>(context.get()), listener};
       if (context != nullptr && context->closed() && OnlyReads(header.api_key)) {
         respond(std::optional<std::string>());
         release();
@@ -237,8 +237,8 @@ Dispatcher::~Dispatcher() = default;
 
 FrameHandler Dispatcher::handler() {
   return [this](const ConnectionInfo& connection, std::string payload, Respond respond) {
-    impl_->Handle(connection.id, connection.peer, connection.context, std::move(payload),
-                  std::move(respond));
+    impl_->Handle(connection.id, connection.peer, connection.listener, connection.context,
+                  std::move(payload), std::move(respond));
   };
 }
 

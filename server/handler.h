@@ -22,6 +22,9 @@ struct HandlerContext {
   // The connection's session; null in tests that call handlers directly.
   // Valid until the handler returns (not in its later callbacks).
   Session* session = nullptr;
+  // The name of the listener the client connected to ("PLAINTEXT",
+  // "SSL"...): addresses given to it are that listener's.
+  std::string listener;
 };
 
 using Reply = std::function<void(std::optional<kafka::Response>)>;

@@ -101,7 +101,9 @@ constexpr size_t kMaxRecvBytes = 1 << 20;
 class Server final : public KafkaServer {
  public:
   Server(const KafkaServerOptions& options, FrameHandler handler)
-      : options_(options), handler_(std::move(handler)) {
+      : options_(options),
+        handler_(std::move(handler)),
+        budget_(options.budget != nullptr ? options.budget : std::make_shared<ByteBudget>()) {
     budget_->max_total = options_.max_bytes_in_flight;
     budget_->max_connection = options_.max_connection_bytes_in_flight;
   }
@@ -473,7 +475,8 @@ class Server final : public KafkaServer {
       uint64_t size = payload.size();
       // The answer keeps the connection (closed or not) until it comes: its
       // request's bytes are counted until then.
-      handler_(ConnectionInfo{conn->id, conn->peer, conn->context}, std::move(payload),
+      handler_(ConnectionInfo{conn->id, conn->peer, conn->context, options_.listener},
+               std::move(payload),
                [this, conn, seq, size](absl::StatusOr<std::optional<std::string>> response) {
                  Complete(conn, seq, size, std::move(response));
                });
@@ -777,7 +780,7 @@ class Server final : public KafkaServer {
   absl::flat_hash_map<std::string, int> per_ip_ ABSL_GUARDED_BY(mu_);
 
   // The memory budget: bytes held by all connections, how many hold any.
-  std::shared_ptr<ByteBudget> budget_ = std::make_shared<ByteBudget>();
+  const std::shared_ptr<ByteBudget> budget_;
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> pauses_{0};
   int64_t last_tick_total_ = 0;  // reaper thread only

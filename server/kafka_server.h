@@ -163,6 +163,11 @@ struct KafkaServerOptions {
   // request_timeout); the client certificate's subject, if verified, goes
   // to the connection's context.
   std::shared_ptr<TlsContext> tls;
+  // The listener's name, passed on with every request ("PLAINTEXT"...).
+  std::string listener = "PLAINTEXT";
+  // Shared with the servers of other listeners, so that max_bytes_in_flight
+  // bounds them all; null: this server's own (made from the options).
+  std::shared_ptr<ByteBudget> budget;
 };
 
 // Completes one request: the encoded response frame, or nullopt for "no
@@ -175,6 +180,7 @@ struct ConnectionInfo {
   uint64_t id = 0;   // unique per connection (logs, metrics)
   std::string peer;  // the client's address as Kafka shows it: "/127.0.0.1"
   std::shared_ptr<ConnectionContext> context;  // null without new_context
+  std::string listener;  // KafkaServerOptions::listener
 };
 
 // Called for every complete request frame (payload without the size prefix).

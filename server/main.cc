@@ -27,10 +27,31 @@
 #include "server/dispatcher.h"
 #include "server/http_server.h"
 #include "server/kafka_server.h"
+#include "server/listeners.h"
+#include "server/tls.h"
 #include "server/process_metrics.h"
 
 ABSL_FLAG(std::string, kafka_listen, "127.0.0.1:9092",
-          "HOST:PORT where Kafka clients connect.");
+          "HOST:PORT where Kafka clients connect: one PLAINTEXT listener (when --listeners is "
+          "not given).");
+ABSL_FLAG(std::string, listeners, "",
+          "NAME://HOST:PORT[,...]: the Kafka listeners, as Kafka's listeners. NAME is "
+          "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL or a name mapped to one by "
+          "--listener_security_protocol_map. Replaces --kafka_listen.");
+ABSL_FLAG(std::string, listener_security_protocol_map, "",
+          "NAME:PROTOCOL[,...]: the security protocol of each listener name that is not one "
+          "(INTERNAL:SSL,EXTERNAL:SASL_SSL).");
+ABSL_FLAG(std::string, advertised_listeners, "",
+          "NAME://HOST:PORT[,...]: the address clients of each listener are given (default: "
+          "the listener's own).");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate (and chain) of the SSL and SASL_SSL listeners; reloaded when it "
+          "changes.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CAs trusted for client certificates (--tls_client_auth).");
+ABSL_FLAG(std::string, tls_client_auth, "none",
+          "Client certificates on TLS listeners: none, requested or required (mTLS).");
 ABSL_FLAG(std::string, advertised_address, "",
           "HOST:PORT given to clients in Metadata responses (default: --kafka_listen).");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
@@ -113,6 +134,46 @@ namespace {
 
 volatile sig_atomic_t stop_requested = 0;
 void OnSignal(int) { stop_requested = 1; }
+
+bool SplitHostPort(const std::string& flag, const std::string& value, std::string* host,
+                   int* port);
+
+// The Kafka listeners: --listeners (with its map and advertised
+// addresses), else one PLAINTEXT listener at --kafka_listen advertising
+// --advertised_address. False after printing why they are wrong.
+bool ListenersFromFlags(std::vector<warp::server::Listener>* out) {
+  if (absl::GetFlag(FLAGS_listeners).empty()) {
+    warp::server::Listener plain;
+    plain.name = "PLAINTEXT";
+    if (!SplitHostPort("kafka_listen", absl::GetFlag(FLAGS_kafka_listen), &plain.host,
+                       &plain.port)) {
+      return false;
+    }
+    std::string advertised = absl::GetFlag(FLAGS_advertised_address);
+    if (advertised.empty()) advertised = absl::GetFlag(FLAGS_kafka_listen);
+    if (!SplitHostPort("advertised_address", advertised, &plain.advertised_host,
+                       &plain.advertised_port)) {
+      return false;
+    }
+    out->push_back(plain);
+    return true;
+  }
+  absl::StatusOr<std::vector<warp::server::Listener>> parsed = warp::server::ParseListeners(
+      absl::GetFlag(FLAGS_listeners), absl::GetFlag(FLAGS_listener_security_protocol_map),
+      absl::GetFlag(FLAGS_advertised_listeners));
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "warpd: %s\n", std::string(parsed.status().message()).c_str());
+    return false;
+  }
+  for (const warp::server::Listener& l : *parsed) {
+    if (l.port == 0) {
+      std::fprintf(stderr, "warpd: --listeners: listener %s needs a port\n", l.name.c_str());
+      return false;
+    }
+  }
+  *out = *std::move(parsed);
+  return true;
+}
 
 bool SplitHostPort(const std::string& flag, const std::string& value, std::string* host,
                    int* port) {
@@ -214,12 +275,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using warp::server::AgentConfig;
 
-  std::string kafka_host, http_host;
-  int kafka_port, http_port;
-  if (!SplitHostPort("kafka_listen", absl::GetFlag(FLAGS_kafka_listen), &kafka_host,
-                     &kafka_port) ||
-      !SplitHostPort("http_listen", absl::GetFlag(FLAGS_http_listen), &http_host,
-                     &http_port)) {
+  std::string http_host;
+  int http_port;
+  if (!SplitHostPort("http_listen", absl::GetFlag(FLAGS_http_listen), &http_host, &http_port)) {
     return 2;
   }
   if (absl::GetFlag(FLAGS_http_threads) < 1 || absl::GetFlag(FLAGS_http_timeout_seconds) < 1 ||
@@ -242,11 +300,48 @@ int main(int argc, char** argv) {
     return 2;
   }
   AgentConfig config;
-  std::string advertised = absl::GetFlag(FLAGS_advertised_address);
-  if (advertised.empty()) advertised = absl::GetFlag(FLAGS_kafka_listen);
-  if (!SplitHostPort("advertised_address", advertised, &config.advertised_host,
-                     &config.advertised_port)) {
-    return 2;
+  std::vector<warp::server::Listener> listeners;
+  if (!ListenersFromFlags(&listeners)) return 2;
+  // Registered with every listener's address; one plain listener keeps the
+  // older record (agents of earlier versions read it).
+  config.advertised_host = listeners.front().advertised_host;
+  config.advertised_port = listeners.front().advertised_port;
+  if (!absl::GetFlag(FLAGS_listeners).empty()) {
+    for (const warp::server::Listener& l : listeners) {
+      config.listeners.push_back(
+          {l.name, absl::StrCat(l.advertised_host, ":", l.advertised_port)});
+    }
+  }
+  std::shared_ptr<warp::server::TlsContext> tls;
+  for (const warp::server::Listener& l : listeners) {
+    if (warp::server::UsesSasl(l.protocol)) {
+      std::fprintf(stderr,
+                   "warpd: listener %s: SASL_PLAINTEXT and SASL_SSL are not supported by this "
+                   "version yet (PLAINTEXT and SSL are)\n",
+                   l.name.c_str());
+      return 2;
+    }
+    if (warp::server::UsesTls(l.protocol) && tls == nullptr) {
+      absl::StatusOr<warp::server::TlsClientAuth> auth =
+          warp::server::ParseTlsClientAuth(absl::GetFlag(FLAGS_tls_client_auth));
+      if (!auth.ok()) {
+        std::fprintf(stderr, "warpd: %s\n", std::string(auth.status().message()).c_str());
+        return 2;
+      }
+      warp::server::TlsOptions tls_options;
+      tls_options.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+      tls_options.key_file = absl::GetFlag(FLAGS_tls_key_file);
+      tls_options.ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+      tls_options.client_auth = *auth;
+      absl::StatusOr<std::shared_ptr<warp::server::TlsContext>> made =
+          warp::server::TlsContext::Create(tls_options);
+      if (!made.ok()) {
+        std::fprintf(stderr, "warpd: listener %s: %s\n", l.name.c_str(),
+                     std::string(made.status().message()).c_str());
+        return 2;
+      }
+      tls = *std::move(made);
+    }
   }
   if (absl::GetFlag(FLAGS_flush_interval_ms) <= 0 || absl::GetFlag(FLAGS_flush_bytes) <= 0 ||
       absl::GetFlag(FLAGS_default_partitions) <= 0) {
@@ -321,7 +416,6 @@ int main(int argc, char** argv) {
   auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get());
   warp::server::KafkaServerOptions server_options;
   server_options.new_context = &warp::server::Dispatcher::NewSession;
-  server_options.host = kafka_host;
   server_options.max_request_bytes =
       static_cast<uint32_t>(absl::GetFlag(FLAGS_socket_request_max_bytes));
   server_options.max_bytes_in_flight =
@@ -331,26 +425,50 @@ int main(int argc, char** argv) {
   server_options.max_connections = static_cast<int>(FitConnections(
       absl::GetFlag(FLAGS_max_connections), absl::GetFlag(FLAGS_http_max_connections) + 512));
   server_options.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
-  server_options.port = kafka_port;
-  auto kafka = warp::server::KafkaServer::Start(server_options, dispatcher->handler());
-  if (!kafka.ok()) {
-    std::fprintf(stderr, "warpd: Kafka listener: %s\n",
-                 std::string(kafka.status().message()).c_str());
-    return 1;
+  // One byte budget for all listeners.
+  server_options.budget = std::make_shared<warp::server::ByteBudget>();
+  std::vector<std::unique_ptr<warp::server::KafkaServer>> kafka;
+  for (const warp::server::Listener& l : listeners) {
+    warp::server::KafkaServerOptions options = server_options;
+    options.host = l.host.empty() ? "0.0.0.0" : l.host;
+    options.port = l.port;
+    options.listener = l.name;
+    if (warp::server::UsesTls(l.protocol)) options.tls = tls;
+    auto started = warp::server::KafkaServer::Start(options, dispatcher->handler());
+    if (!started.ok()) {
+      std::fprintf(stderr, "warpd: Kafka listener %s: %s\n", l.name.c_str(),
+                   std::string(started.status().message()).c_str());
+      (void)(*agent)->membership().Leave();
+      for (auto& server : kafka) server->Shutdown();
+      dispatcher.reset();
+      agent->reset();
+      return 1;
+    }
+    kafka.push_back(*std::move(started));
   }
-  warp::server::KafkaServer* kafka_raw = kafka->get();
+  std::vector<warp::server::KafkaServer*> servers;
+  for (auto& server : kafka) servers.push_back(server.get());
+  // Summed over the listeners.
+  auto sum = [servers](uint64_t (warp::server::KafkaServer::*of)() const) {
+    return [servers, of] {
+      double total = 0;
+      for (warp::server::KafkaServer* server : servers) total += static_cast<double>((server->*of)());
+      return total;
+    };
+  };
   std::atomic<bool> ready{true};
-  (*agent)->metrics().gauge("warp_connections", [kafka_raw] {
-    return static_cast<double>(kafka_raw->connections());
+  (*agent)->metrics().gauge("warp_connections", [servers] {
+    double total = 0;
+    for (warp::server::KafkaServer* server : servers) total += static_cast<double>(server->connections());
+    return total;
   });
-  (*agent)->metrics().computed_counter("warp_connections_refused_total", [kafka_raw] {
-    return static_cast<double>(kafka_raw->connections_refused());
-  });
-  (*agent)->metrics().computed_counter("warp_reads_paused_total", [kafka_raw] {
-    return static_cast<double>(kafka_raw->reads_paused());
-  });
-  (*agent)->metrics().gauge("warp_request_bytes_in_flight", [kafka_raw] {
-    return static_cast<double>(kafka_raw->bytes_in_flight());
+  (*agent)->metrics().computed_counter("warp_connections_refused_total",
+                                       sum(&warp::server::KafkaServer::connections_refused));
+  (*agent)->metrics().computed_counter("warp_reads_paused_total",
+                                       sum(&warp::server::KafkaServer::reads_paused));
+  // One budget: any server's view of it.
+  (*agent)->metrics().gauge("warp_request_bytes_in_flight", [servers] {
+    return static_cast<double>(servers.front()->bytes_in_flight());
   });
   warp::server::Agent* agent_raw = agent->get();
   agent_raw->metrics().collector("process", &warp::server::CollectProcessMetrics);
@@ -361,15 +479,22 @@ int main(int argc, char** argv) {
     // The order of a graceful stop, without its waits: nothing the agent
     // or a handler still answers may reach a destroyed server.
     (void)(*agent)->membership().Leave();
-    (*kafka)->Shutdown();
+    for (auto& server : kafka) server->Shutdown();
     dispatcher.reset();
     agent->reset();
     return 1;
   }
-  std::printf("warpd: serving Kafka on %s:%d (advertised %s:%d), HTTP on %s:%d\n"
+  std::vector<std::string> serving;
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    const warp::server::Listener& l = listeners[i];
+    serving.push_back(absl::StrCat(l.name, "://", (l.host.empty() ? "0.0.0.0" : l.host), ":", kafka[i]->port(),
+                                   " (", warp::server::SecurityProtocolName(l.protocol),
+                                   ", advertised ", l.advertised_host, ":", l.advertised_port,
+                                   ")"));
+  }
+  std::printf("warpd: serving Kafka on %s, HTTP on %s:%d\n"
               "warpd: bucket %s, metadata %s, cluster %s, agent %s (node %d, zone %s, roles %s)\n",
-              kafka_host.c_str(), (*kafka)->port(), config.advertised_host.c_str(),
-              config.advertised_port, http_host.c_str(), (*http)->port(),
+              absl::StrJoin(serving, ", ").c_str(), http_host.c_str(), (*http)->port(),
               config.bucket_url.c_str(), config.metadata_url.c_str(),
               config.cluster.c_str(), config.agent_id.c_str(), (*agent)->node_id(),
               config.zone.empty() ? "-" : config.zone.c_str(),
@@ -391,10 +516,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "warpd: leaving the cluster: %s (the lease will run out)\n",
                  std::string(left.message()).c_str());
   }
-  (*kafka)->StopAccepting();
+  for (auto& server : kafka) server->StopAccepting();
   (*agent)->producer().Flush();
-  (*kafka)->Drain(absl::Seconds(30));
-  (*kafka)->Shutdown();
+  absl::Time drain_until = absl::Now() + absl::Seconds(30);
+  for (auto& server : kafka) server->Drain(std::max(absl::ZeroDuration(), drain_until - absl::Now()));
+  for (auto& server : kafka) server->Shutdown();
   // Teardown order: handlers still queued finish, then the agent answers
   // what still waits (long-polls, appends, group joins) while the server,
   // which those answers go through, still exists.

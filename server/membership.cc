@@ -8,6 +8,16 @@
 #include "lib/base/status_macros.h"
 
 namespace warp::server {
+namespace {
+
+// The record of `self`: with its listeners when it has any (older agents
+// read only RegisterAgent, kept for agents with one plain listener).
+Command Registration(const AgentInfo& self) {
+  if (self.listeners.empty()) return RegisterAgent{self};
+  return RegisterAgentWithListeners{self};
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::string>> ParseRoles(absl::string_view roles) {
   std::vector<std::string> out;
@@ -77,7 +87,7 @@ absl::Status Membership::Renew() {
   int64_t now_ms = NowMs();
   AgentInfo self = options_.self;
   self.lease_expires_ms = now_ms + absl::ToInt64Milliseconds(options_.lease);
-  absl::StatusOr<CommandResult> registered = options_.metadata->Execute(RegisterAgent{self});
+  absl::StatusOr<CommandResult> registered = options_.metadata->Execute(Registration(self));
   const int64_t done_ms = NowMs();
   {
     absl::MutexLock lock(&mu_);
@@ -116,7 +126,7 @@ absl::Status Membership::Leave() {
   AgentInfo self = options_.self;
   int64_t now_ms = NowMs();
   self.lease_expires_ms = now_ms - 1;
-  RETURN_IF_ERROR(options_.metadata->Execute(RegisterAgent{self}).status());
+  RETURN_IF_ERROR(options_.metadata->Execute(Registration(self)).status());
   return options_.metadata->Execute(ExpireAgents{now_ms}).status();
 }
 

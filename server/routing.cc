@@ -16,8 +16,16 @@ std::string ClientZone(absl::string_view client_id) {
   return "";
 }
 
+std::string AdvertisedAddress(const AgentInfo& agent, absl::string_view listener) {
+  for (const AgentListener& l : agent.listeners) {
+    if (l.name == listener) return l.address;
+  }
+  return agent.address;
+}
+
 std::vector<Broker> BrokersForClient(const std::vector<AgentInfo>& live,
-                                     absl::string_view client_zone) {
+                                     absl::string_view client_zone,
+                                     absl::string_view listener) {
   bool zone_has_agents = false;
   for (const AgentInfo& agent : live) {
     zone_has_agents |= !client_zone.empty() && agent.zone == client_zone;
@@ -28,7 +36,7 @@ std::vector<Broker> BrokersForClient(const std::vector<AgentInfo>& live,
     Broker& b = brokers.emplace_back();
     b.agent_id = agent.id;
     b.node_id = groups::NodeIdFor(agent.id);
-    groups::SplitAddress(agent.address, &b.host, &b.port);
+    groups::SplitAddress(AdvertisedAddress(agent, listener), &b.host, &b.port);
     b.zone = agent.zone;
   }
   return brokers;

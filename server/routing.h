@@ -34,11 +34,18 @@ struct Broker {
 // absent.
 std::string ClientZone(absl::string_view client_id);
 
-// The brokers given to a client of `client_zone`: every agent of `live`
-// (sorted by id), or only those in `client_zone` when it is set and has
-// any. The order is `live`'s.
+// The "host:port" `agent` is advertised at to clients connected to a
+// listener named `listener`: that listener's address, or the agent's
+// address when it registered no listener of that name (an agent of an
+// older version, or `listener` empty).
+std::string AdvertisedAddress(const AgentInfo& agent, absl::string_view listener);
+
+// The brokers given to a client of `client_zone` connected to `listener`:
+// every agent of `live` (sorted by id), or only those in `client_zone` when
+// it is set and has any. The order is `live`'s.
 std::vector<Broker> BrokersForClient(const std::vector<AgentInfo>& live,
-                                     absl::string_view client_zone);
+                                     absl::string_view client_zone,
+                                     absl::string_view listener = "");
 
 // The leader of `topic`/`partition` among `brokers` (non-empty): round-robin
 // over the brokers from an offset given by a hash of the topic, so that the

@@ -89,12 +89,23 @@ struct GroupOffset {
   int64_t commit_time_ms = 0;
 };
 
+// One Kafka listener of an agent, as its clients are told to reach it.
+struct AgentListener {
+  std::string name;     // "PLAINTEXT", "SSL", "INTERNAL"...
+  std::string address;  // advertised host:port
+  bool operator==(const AgentListener&) const = default;
+};
+
 struct AgentInfo {
   std::string id;
-  std::string address;  // host:port advertised to clients
+  // host:port advertised to clients of its first listener (and of every
+  // listener for agents that registered none).
+  std::string address;
   std::string zone;
   std::vector<std::string> roles;
   int64_t lease_expires_ms = 0;
+  // Every listener (RegisterAgentWithListeners); empty in older records.
+  std::vector<AgentListener> listeners;
 };
 
 }  // namespace warp

@@ -107,6 +107,12 @@ struct RegisterAgent {
   AgentInfo agent;
 };
 
+// The same with the agent's listeners (a newer record: RegisterAgent's
+// format, still read, has none).
+struct RegisterAgentWithListeners {
+  AgentInfo agent;
+};
+
 // Removes agents whose lease expired before `now_ms`.
 struct ExpireAgents {
   int64_t now_ms = 0;
@@ -116,7 +122,7 @@ using Command =
     std::variant<CommitFile, CreateTopic, DeleteTopic, CreatePartitions,
                  AlterTopicConfigs, AllocateProducerIds, CommitGroupOffsets,
                  DeleteGroupOffsets, DeleteRecords, ReplaceFiles, ForgetObjects,
-                 RegisterAgent, ExpireAgents>;
+                 RegisterAgent, ExpireAgents, RegisterAgentWithListeners>;
 
 // What applying a command decided. `error` is the command's Kafka outcome
 // (not an infrastructure failure: those are absl::Status).

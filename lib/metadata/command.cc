@@ -44,6 +44,9 @@ template <typename Io> void Fields(Io& io, ReplaceFiles& v) {
 template <typename Io> void Fields(Io& io, ForgetObjects& v) { io(v.keys); }
 template <typename Io> void Fields(Io& io, RegisterAgent& v) { io(v.agent); }
 template <typename Io> void Fields(Io& io, ExpireAgents& v) { io(v.now_ms); }
+template <typename Io> void Fields(Io& io, RegisterAgentWithListeners& v) {
+  io(v.agent); io(v.agent.listeners);
+}
 
 namespace {
 

@@ -28,6 +28,9 @@ template <typename Io> void Fields(Io& io, TopicPartition& v) {
 template <typename Io> void Fields(Io& io, GroupOffset& v) {
   io(v.offset); io(v.leader_epoch); io(v.metadata); io(v.commit_time_ms);
 }
+template <typename Io> void Fields(Io& io, AgentListener& v) { io(v.name); io(v.address); }
+// Without its listeners (older formats): see RegisterAgentWithListeners and
+// the snapshot's listener section.
 template <typename Io> void Fields(Io& io, AgentInfo& v) {
   io(v.id); io(v.address); io(v.zone); io(v.roles); io(v.lease_expires_ms);
 }

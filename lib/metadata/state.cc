@@ -337,6 +337,11 @@ CommandResult MetadataState::Do(const RegisterAgent& c) {
   return {};
 }
 
+CommandResult MetadataState::Do(const RegisterAgentWithListeners& c) {
+  agents_[c.agent.id] = c.agent;
+  return {};
+}
+
 CommandResult MetadataState::Do(const ExpireAgents& c) {
   for (auto it = agents_.begin(); it != agents_.end();) {
     it = it->second.lease_expires_ms < c.now_ms ? agents_.erase(it) : std::next(it);

@@ -80,6 +80,7 @@ class MetadataState {
   CommandResult Do(const ForgetObjects& c);
   CommandResult Do(const RegisterAgent& c);
   CommandResult Do(const ExpireAgents& c);
+  CommandResult Do(const RegisterAgentWithListeners& c);
 
   // What FromSnapshot checks after decoding (see there).
   absl::Status CheckReferences() const;

@@ -1,4 +1,8 @@
 // Snapshots of MetadataState: every field, in a fixed order.
+#include <map>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "lib/metadata/fields.h"
 #include "lib/metadata/state.h"
@@ -6,7 +10,9 @@
 namespace warp::metadata {
 
 constexpr uint32_t kSnapshotMagic = 0x57415053;  // "WAPS"
-constexpr uint32_t kSnapshotVersion = 1;
+// 2: the agents' listeners follow the state, by agent id (version 1 has
+// none; still read).
+constexpr uint32_t kSnapshotVersion = 2;
 
 template <typename Io> void Fields(Io& io, IndexEntry& v) {
   io(v.object_id); io(v.byte_offset); io(v.base_offset); io(v.last_offset);
@@ -68,6 +74,9 @@ std::string MetadataState::Snapshot() const {
   io.w.Fixed<uint32_t>(kSnapshotMagic);
   io.w.Fixed<uint32_t>(kSnapshotVersion);
   io(*const_cast<MetadataState*>(this));
+  std::map<std::string, std::vector<AgentListener>> listeners;
+  for (const auto& [id, agent] : agents_) listeners[id] = agent.listeners;
+  io(listeners);
   return out;
 }
 
@@ -78,11 +87,22 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
   if (!io.r.ok() || magic != kSnapshotMagic) {
     return absl::DataLossError("not a warp metadata snapshot");
   }
-  if (version != kSnapshotVersion) {
+  if (version != 1 && version != kSnapshotVersion) {
     return absl::DataLossError(absl::StrCat("unknown snapshot version ", version));
   }
   MetadataState state;
   io(state);
+  if (version >= 2) {
+    std::map<std::string, std::vector<AgentListener>> listeners;
+    io(listeners);
+    for (auto& [id, list] : listeners) {
+      auto agent = state.agents_.find(id);
+      if (agent == state.agents_.end()) {
+        return absl::DataLossError(absl::StrCat("snapshot: listeners of unknown agent ", id));
+      }
+      agent->second.listeners = std::move(list);
+    }
+  }
   if (!io.r.ok()) return io.r.status();
   if (!io.r.done()) return absl::DataLossError("trailing bytes after snapshot");
   absl::Status references = state.CheckReferences();

@@ -225,6 +225,24 @@ TEST_F(StateTest, GroupOffsetsAndAgents) {
   EXPECT_EQ(state_.Apply(AllocateProducerIds{1}).producer_id, 4);
 }
 
+// An agent's listeners survive the command codec and snapshots; records
+// of the older formats (RegisterAgent, version-1 snapshots) have none.
+TEST_F(StateTest, AgentListenersRoundTrip) {
+  AgentInfo agent{"a1", "h:9092", "z1", {"produce"}, 100,
+                  {{"PLAINTEXT", "h:9092"}, {"SSL", "h.example:9093"}}};
+  absl::StatusOr<Command> decoded = DecodeCommand(EncodeCommand(RegisterAgentWithListeners{agent}));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  state_.Apply(*decoded);
+  state_.Apply(RegisterAgent{{"old", "o:9092", "z1", {"fetch"}, 100}});
+  ASSERT_EQ(state_.Agents().size(), 2u);
+  EXPECT_EQ(state_.Agents()[0].listeners, agent.listeners);
+  EXPECT_TRUE(state_.Agents()[1].listeners.empty());
+  absl::StatusOr<MetadataState> loaded = MetadataState::FromSnapshot(state_.Snapshot());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->Agents()[0].listeners, agent.listeners);
+  EXPECT_EQ(loaded->Snapshot(), state_.Snapshot());
+}
+
 // A random but valid-ish stream of every kind of command.
 std::vector<Command> RandomCommands(uint64_t seed, int n) {
   std::mt19937_64 rng(seed);

@@ -68,6 +68,7 @@ CoordinatorNode RendezvousPlacement::CoordinatorFor(absl::string_view key) {
   node.agent_id = best->id;
   node.node_id = NodeIdFor(best->id);
   SplitAddress(best->address, &node.host, &node.port);
+  node.listeners = best->listeners;
   return node;
 }
 

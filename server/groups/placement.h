@@ -22,6 +22,7 @@ struct CoordinatorNode {
   int32_t port = 0;
   int32_t node_id = 0;
   bool local = false;  // this agent
+  std::vector<AgentListener> listeners;  // its advertised listeners
 };
 
 // The broker id of an agent: a stable small number derived from its id, the

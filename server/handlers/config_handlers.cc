@@ -1,6 +1,8 @@
 // Config and cluster APIs: DescribeConfigs, AlterConfigs,
 // IncrementalAlterConfigs and DescribeCluster.
 #include "server/handlers/admin_support.h"
+#include "server/groups/placement.h"
+#include "server/routing.h"
 
 namespace warp::server {
 namespace {
@@ -342,8 +344,8 @@ void HandleDescribeCluster(const HandlerContext& ctx, Request& request, Reply re
   resp.controller_id = agent.node_id();
   DescribeClusterResponse::DescribeClusterBroker& broker = resp.brokers.emplace_back();
   broker.broker_id = agent.node_id();
-  broker.host = agent.config().advertised_host;
-  broker.port = agent.config().advertised_port;
+  groups::SplitAddress(AdvertisedAddress(agent.membership().self(), ctx.listener), &broker.host,
+                       &broker.port);
   if (!agent.config().zone.empty()) broker.rack = agent.config().zone;
   resp.cluster_authorized_operations = std::numeric_limits<int32_t>::min();
   if (req.include_cluster_authorized_operations) {

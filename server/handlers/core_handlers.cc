@@ -15,6 +15,7 @@
 #include "lib/protocol/messages/request_codec.h"
 #include "lib/protocol/record/record_batch.h"
 #include "server/handler.h"
+#include "server/groups/placement.h"
 #include "server/routing.h"
 
 namespace warp::server {
@@ -92,14 +93,14 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const std::vector<Broker>&
 std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
   std::vector<Broker> brokers =
       BrokersForClient(ctx.agent->membership().LiveServingClients(),
-                       ClientZone(ctx.header.client_id.value_or("")));
+                       ClientZone(ctx.header.client_id.value_or("")), ctx.listener);
   if (brokers.empty()) {
     // A jobs-only agent asked directly, alone in its view: it still serves.
     Broker& self = brokers.emplace_back();
     self.agent_id = ctx.agent->config().agent_id;
     self.node_id = ctx.agent->node_id();
-    self.host = ctx.agent->config().advertised_host;
-    self.port = ctx.agent->config().advertised_port;
+    groups::SplitAddress(AdvertisedAddress(ctx.agent->membership().self(), ctx.listener),
+                         &self.host, &self.port);
     self.zone = ctx.agent->config().zone;
   }
   return brokers;

@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "lib/protocol/messages/errors.h"
 #include "server/groups/coordinator.h"
 #include "server/handler.h"
+#include "server/routing.h"
 
 namespace warp::server {
 namespace {
@@ -36,7 +38,8 @@ struct CoordinatorAnswer {
   int32_t port = -1;
 };
 
-CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key) {
+CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key,
+                          const std::string& listener) {
   CoordinatorAnswer answer;
   if (key_type == kKeyTypeTransaction) {
     // Until transactions land: the one FindCoordinator error that clients
@@ -55,15 +58,12 @@ CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key)
     return answer;
   }
   groups::CoordinatorNode node = agent.groups().CoordinatorFor(key);
-  if (node.local) {
-    answer.node_id = agent.node_id();
-    answer.host = agent.config().advertised_host;
-    answer.port = agent.config().advertised_port;
-  } else {
-    answer.node_id = node.node_id;
-    answer.host = node.host;
-    answer.port = node.port;
-  }
+  // The coordinator's address on the listener this client uses.
+  AgentInfo coordinator =
+      node.local ? agent.membership().self() : AgentInfo{node.agent_id, absl::StrCat(node.host, ":", node.port)};
+  if (!node.local) coordinator.listeners = node.listeners;
+  answer.node_id = node.local ? agent.node_id() : node.node_id;
+  groups::SplitAddress(AdvertisedAddress(coordinator, listener), &answer.host, &answer.port);
   return answer;
 }
 
@@ -72,7 +72,7 @@ void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply re
   FindCoordinatorResponse resp;
   if (ctx.header.api_version >= 4) {
     for (const std::string& key : req.coordinator_keys) {
-      CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, key);
+      CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, key, ctx.listener);
       FindCoordinatorResponse::Coordinator& c = resp.coordinators.emplace_back();
       c.key = key;
       c.node_id = a.node_id;
@@ -82,7 +82,7 @@ void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply re
       c.error_message = NullIfEmpty(a.message);
     }
   } else {
-    CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, req.key);
+    CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, req.key, ctx.listener);
     resp.error_code = ToInt16(a.error);
     resp.error_message = NullIfEmpty(a.message);
     resp.node_id = a.node_id;

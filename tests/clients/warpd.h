@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/util/subprocess.h"
@@ -47,7 +48,8 @@ inline std::string NodeCommand(const std::string& script, const std::string& arg
 
 // warpd on two free loopback ports over `data_dir` (log: `data_dir`.log),
 // killed when destroyed. Start() again after Kill9() or Stop() restarts it on
-// the same ports and data.
+// the same ports and data. "{port}" in `extra` stands for the Kafka port
+// (for --listeners, whose PLAINTEXT listener should be on it).
 class Warpd {
  public:
   explicit Warpd(std::string data_dir, std::vector<std::string> extra = {})
@@ -62,7 +64,9 @@ class Warpd {
                                      absl::StrCat("--http_listen=127.0.0.1:", http_port_),
                                      "--data_dir=" + data_dir_, "--flush_interval_ms=10",
                                      "--default_partitions=100"};
-    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    for (const std::string& arg : extra_) {
+      argv.push_back(absl::StrReplaceAll(arg, {{"{port}", std::to_string(port_)}}));
+    }
     auto p = Subprocess::Start(argv, data_dir_ + ".log");
     ASSERT_TRUE(p.ok()) << p.status();
     process_.emplace(std::move(*p));

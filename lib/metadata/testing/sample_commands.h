@@ -53,6 +53,9 @@ inline std::vector<Command> SampleCommands() {
   commands.push_back(RegisterAgent{{"agent-a", "10.0.0.1:9092", "z1", {"produce", "fetch"},
                                     20000}});
   commands.push_back(RegisterAgent{{"agent-b", "10.0.0.2:9092", "z2", {"jobs"}, 30000}});
+  commands.push_back(RegisterAgentWithListeners{
+      {"agent-c", "10.0.0.3:9092", "z1", {"produce", "fetch"}, 40000,
+       {{"PLAINTEXT", "10.0.0.3:9092"}, {"SSL", "agent-c.example:9093"}}}});
   commands.push_back(AlterTopicConfigs{"orders", {{"retention.ms", "600000"}}, {}, false});
   commands.push_back(CreatePartitions{"events", 4});
   commands.push_back(ReplaceFiles{{"c/data/0000000000000001-a-1",

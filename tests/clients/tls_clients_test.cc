@@ -1,0 +1,148 @@
+// warpd's SSL listeners with real clients: kcat (librdkafka), confluent-kafka
+// and kafka-python produce and consume over TLS with the server verified
+// against a CA made by openssl at test time; mTLS with a client
+// certificate; each listener advertises its own address; clients that get
+// the protocol wrong are refused while others are served.
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/clients/warpd.h"
+#include "tests/util/subprocess.h"
+
+namespace warp::testing {
+namespace {
+
+class TlsClientsTest : public ::testing::Test {
+ protected:
+  // warpd with a PLAINTEXT and an SSL listener, client certificates as
+  // `client_auth` says.
+  void StartWarpd(const std::string& client_auth) {
+    certs_ = NewTempDir("certs");
+    auto [made, out] = Sh(absl::StrCat("sh ", Runfile("tests/clients/make_certs.sh"), " ", certs_));
+    ASSERT_EQ(made, 0) << out;
+    ssl_port_ = *PickFreePort();
+    warpd_.emplace(NewTempDir("tls"),
+                   std::vector<std::string>{
+                       absl::StrCat("--listeners=PLAINTEXT://127.0.0.1:{port},SSL://127.0.0.1:",
+                                    ssl_port_),
+                       "--tls_cert_file=" + certs_ + "/server.pem",
+                       "--tls_key_file=" + certs_ + "/server.key",
+                       "--tls_ca_file=" + certs_ + "/ca.pem", "--tls_client_auth=" + client_auth});
+  }
+  std::string ssl_bootstrap() const { return absl::StrCat("127.0.0.1:", ssl_port_); }
+  // kcat's options for the SSL listener (with `cert`'s client certificate).
+  std::string KcatSsl(const std::string& cert = "") const {
+    std::string opts = absl::StrCat(" -b ", ssl_bootstrap(), " -X security.protocol=ssl",
+                                    " -X ssl.ca.location=", certs_, "/ca.pem");
+    if (!cert.empty()) {
+      absl::StrAppend(&opts, " -X ssl.certificate.location=", certs_, "/", cert, ".pem",
+                      " -X ssl.key.location=", certs_, "/", cert, ".key");
+    }
+    return opts;
+  }
+
+  std::string certs_;
+  int ssl_port_ = 0;
+  std::optional<Warpd> warpd_;
+};
+
+TEST_F(TlsClientsTest, KcatProducesAndConsumesOverSsl) {
+  StartWarpd("none");
+  auto [produced, pout] = Sh(absl::StrCat(
+      "for i in $(seq 0 99); do echo \"value-$i\"; done | kcat -P", KcatSsl(), " -t over-ssl"));
+  ASSERT_EQ(produced, 0) << pout;
+  auto [consumed, cout] =
+      Sh(absl::StrCat("kcat -C", KcatSsl(), " -t over-ssl -o beginning -e -q -f '%s\\n'"));
+  ASSERT_EQ(consumed, 0) << cout;
+  EXPECT_TRUE(absl::StrContains(cout, "value-0\n")) << cout;
+  EXPECT_TRUE(absl::StrContains(cout, "value-99\n")) << cout;
+  // Each listener gives its clients its own address.
+  auto [listed, lout] = Sh(absl::StrCat("kcat -L", KcatSsl(), " -t over-ssl"));
+  ASSERT_EQ(listed, 0) << lout;
+  EXPECT_TRUE(absl::StrContains(lout, absl::StrCat("127.0.0.1:", ssl_port_))) << lout;
+  auto [plain, plout] = Sh(absl::StrCat("kcat -L -b ", warpd_->bootstrap(), " -t over-ssl"));
+  ASSERT_EQ(plain, 0) << plout;
+  EXPECT_TRUE(absl::StrContains(plout, warpd_->bootstrap())) << plout;
+  EXPECT_FALSE(absl::StrContains(plout, absl::StrCat(":", ssl_port_))) << plout;
+}
+
+TEST_F(TlsClientsTest, PythonClientsProduceAndConsumeAGroupOverSsl) {
+  StartWarpd("none");
+  std::string ca = certs_ + "/ca.pem";
+  auto [confluent, cout] = Sh(absl::StrCat(
+      "/usr/bin/python3 -c \"\n"
+      "from confluent_kafka import Producer, Consumer\n"
+      "conf = {'bootstrap.servers': '", ssl_bootstrap(), "', 'security.protocol': 'ssl', "
+      "'ssl.ca.location': '", ca, "'}\n"
+      "p = Producer(dict(conf, **{'enable.idempotence': True}))\n"
+      "for i in range(50): p.produce('py-ssl', value=b'c%d' % i)\n"
+      "assert p.flush(30) == 0\n"
+      "c = Consumer(dict(conf, **{'group.id': 'g-ssl', 'auto.offset.reset': 'earliest'}))\n"
+      "c.subscribe(['py-ssl'])\n"
+      "seen = set()\n"
+      "import time\n"
+      "end = time.time() + 60\n"
+      "while len(seen) < 50 and time.time() < end:\n"
+      "    m = c.poll(1)\n"
+      "    if m is not None and not m.error(): seen.add(m.value())\n"
+      "c.commit(asynchronous=False)\n"
+      "c.close()\n"
+      "print('confluent read', len(seen))\n"
+      "\""));
+  EXPECT_EQ(confluent, 0) << cout;
+  EXPECT_TRUE(absl::StrContains(cout, "confluent read 50")) << cout;
+  auto [kp, kout] = Sh(absl::StrCat(
+      "/usr/bin/python3 -c \"\n"
+      "from kafka import KafkaProducer, KafkaConsumer\n"
+      "conf = dict(bootstrap_servers='", ssl_bootstrap(), "', security_protocol='SSL', "
+      "ssl_cafile='", ca, "')\n"
+      "p = KafkaProducer(**conf)\n"
+      "for i in range(20): p.send('kp-ssl', b'k%d' % i)\n"
+      "p.flush(30)\n"
+      "c = KafkaConsumer('kp-ssl', group_id='kg-ssl', auto_offset_reset='earliest', "
+      "consumer_timeout_ms=20000, **conf)\n"
+      "seen = set()\n"
+      "for m in c:\n"
+      "    seen.add(m.value)\n"
+      "    if len(seen) == 20: break\n"
+      "c.close()\n"
+      "print('kafka-python read', len(seen))\n"
+      "\""));
+  EXPECT_EQ(kp, 0) << kout;
+  EXPECT_TRUE(absl::StrContains(kout, "kafka-python read 20")) << kout;
+}
+
+TEST_F(TlsClientsTest, RequiredClientCertificates) {
+  StartWarpd("required");
+  auto [with, wout] = Sh(absl::StrCat("echo hello | kcat -P", KcatSsl("carol"), " -t mtls"));
+  EXPECT_EQ(with, 0) << wout;
+  for (const std::string cert : {"", "mallory"}) {
+    auto [status, out] = Sh(absl::StrCat("echo no | kcat -P", KcatSsl(cert),
+                                         " -t mtls -X message.timeout.ms=5000"
+                                         " -X socket.timeout.ms=3000"));
+    EXPECT_NE(status, 0) << "client certificate \"" << cert << "\": " << out;
+  }
+  auto [consumed, cout] =
+      Sh(absl::StrCat("kcat -C", KcatSsl("carol"), " -t mtls -o beginning -e -q"));
+  EXPECT_EQ(consumed, 0) << cout;
+  EXPECT_EQ(cout, "hello\n");
+}
+
+TEST_F(TlsClientsTest, WrongProtocolsAreRefusedAndOthersServed) {
+  StartWarpd("none");
+  // Plaintext on the SSL port, TLS on the plaintext port: no metadata.
+  auto [plain_on_ssl, out1] = Sh(absl::StrCat("kcat -L -b ", ssl_bootstrap(),
+                                              " -m 5 -X socket.timeout.ms=3000"));
+  EXPECT_NE(plain_on_ssl, 0) << out1;
+  auto [ssl_on_plain, out2] =
+      Sh(absl::StrCat("kcat -L -b ", warpd_->bootstrap(), " -X security.protocol=ssl -X ",
+                      "ssl.ca.location=", certs_, "/ca.pem -m 5 -X socket.timeout.ms=3000"));
+  EXPECT_NE(ssl_on_plain, 0) << out2;
+  auto [ok, out3] = Sh(absl::StrCat("kcat -L", KcatSsl()));
+  EXPECT_EQ(ok, 0) << out3;
+}
+
+}  // namespace
+}  // namespace warp::testing

@@ -34,6 +34,9 @@ constexpr ApiVersionRange kServedApis[] = {
     {25, "AddOffsetsToTxn", 0, 3, 3},
     {26, "EndTxn", 0, 3, 3},
     {28, "TxnOffsetCommit", 0, 3, 3},
+    {29, "DescribeAcls", 0, 3, 2},
+    {30, "CreateAcls", 0, 3, 2},
+    {31, "DeleteAcls", 0, 3, 2},
     {32, "DescribeConfigs", 0, 4, 4},
     {33, "AlterConfigs", 0, 2, 2},
     {36, "SaslAuthenticate", 0, 2, 2},
@@ -41,6 +44,8 @@ constexpr ApiVersionRange kServedApis[] = {
     {42, "DeleteGroups", 0, 2, 2},
     {44, "IncrementalAlterConfigs", 0, 1, 1},
     {47, "OffsetDelete", 0, 0, -1},
+    {50, "DescribeUserScramCredentials", 0, 0, 0},
+    {51, "AlterUserScramCredentials", 0, 0, 0},
     {60, "DescribeCluster", 0, 1, 0},
     {61, "DescribeProducers", 0, 0, 0},
     {65, "DescribeTransactions", 0, 0, 0},
@@ -94,6 +99,9 @@ int16_t FirstFlexibleVersion(int16_t api_key) {
     case 26: return 3;
     case 27: return 1;
     case 28: return 3;
+    case 29: return 2;
+    case 30: return 2;
+    case 31: return 2;
     case 32: return 4;
     case 33: return 2;
     case 36: return 2;
@@ -101,6 +109,8 @@ int16_t FirstFlexibleVersion(int16_t api_key) {
     case 42: return 2;
     case 44: return 1;
     case 47: return -1;
+    case 50: return 0;
+    case 51: return 0;
     case 60: return 0;
     case 61: return 0;
     case 65: return 0;

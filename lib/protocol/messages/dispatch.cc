@@ -72,6 +72,12 @@ absl::StatusOr<Request> DecodeRequest(int16_t api_key, int16_t api_version,
       return DecodeAs<Request, EndTxnRequest>(api_version, reader);
     case 28:
       return DecodeAs<Request, TxnOffsetCommitRequest>(api_version, reader);
+    case 29:
+      return DecodeAs<Request, DescribeAclsRequest>(api_version, reader);
+    case 30:
+      return DecodeAs<Request, CreateAclsRequest>(api_version, reader);
+    case 31:
+      return DecodeAs<Request, DeleteAclsRequest>(api_version, reader);
     case 32:
       return DecodeAs<Request, DescribeConfigsRequest>(api_version, reader);
     case 33:
@@ -86,6 +92,10 @@ absl::StatusOr<Request> DecodeRequest(int16_t api_key, int16_t api_version,
       return DecodeAs<Request, IncrementalAlterConfigsRequest>(api_version, reader);
     case 47:
       return DecodeAs<Request, OffsetDeleteRequest>(api_version, reader);
+    case 50:
+      return DecodeAs<Request, DescribeUserScramCredentialsRequest>(api_version, reader);
+    case 51:
+      return DecodeAs<Request, AlterUserScramCredentialsRequest>(api_version, reader);
     case 60:
       return DecodeAs<Request, DescribeClusterRequest>(api_version, reader);
     case 61:
@@ -150,6 +160,12 @@ absl::StatusOr<Response> DecodeResponse(int16_t api_key,
       return DecodeAs<Response, EndTxnResponse>(api_version, reader);
     case 28:
       return DecodeAs<Response, TxnOffsetCommitResponse>(api_version, reader);
+    case 29:
+      return DecodeAs<Response, DescribeAclsResponse>(api_version, reader);
+    case 30:
+      return DecodeAs<Response, CreateAclsResponse>(api_version, reader);
+    case 31:
+      return DecodeAs<Response, DeleteAclsResponse>(api_version, reader);
     case 32:
       return DecodeAs<Response, DescribeConfigsResponse>(api_version, reader);
     case 33:
@@ -164,6 +180,10 @@ absl::StatusOr<Response> DecodeResponse(int16_t api_key,
       return DecodeAs<Response, IncrementalAlterConfigsResponse>(api_version, reader);
     case 47:
       return DecodeAs<Response, OffsetDeleteResponse>(api_version, reader);
+    case 50:
+      return DecodeAs<Response, DescribeUserScramCredentialsResponse>(api_version, reader);
+    case 51:
+      return DecodeAs<Response, AlterUserScramCredentialsResponse>(api_version, reader);
     case 60:
       return DecodeAs<Response, DescribeClusterResponse>(api_version, reader);
     case 61:

@@ -37,6 +37,9 @@
 #include "lib/protocol/messages/add_offsets_to_txn.h"
 #include "lib/protocol/messages/end_txn.h"
 #include "lib/protocol/messages/txn_offset_commit.h"
+#include "lib/protocol/messages/describe_acls.h"
+#include "lib/protocol/messages/create_acls.h"
+#include "lib/protocol/messages/delete_acls.h"
 #include "lib/protocol/messages/describe_configs.h"
 #include "lib/protocol/messages/alter_configs.h"
 #include "lib/protocol/messages/sasl_authenticate.h"
@@ -44,6 +47,8 @@
 #include "lib/protocol/messages/delete_groups.h"
 #include "lib/protocol/messages/incremental_alter_configs.h"
 #include "lib/protocol/messages/offset_delete.h"
+#include "lib/protocol/messages/describe_user_scram_credentials.h"
+#include "lib/protocol/messages/alter_user_scram_credentials.h"
 #include "lib/protocol/messages/describe_cluster.h"
 #include "lib/protocol/messages/describe_producers.h"
 #include "lib/protocol/messages/describe_transactions.h"
@@ -78,6 +83,9 @@ using Request = std::variant<
     AddOffsetsToTxnRequest,
     EndTxnRequest,
     TxnOffsetCommitRequest,
+    DescribeAclsRequest,
+    CreateAclsRequest,
+    DeleteAclsRequest,
     DescribeConfigsRequest,
     AlterConfigsRequest,
     SaslAuthenticateRequest,
@@ -85,6 +93,8 @@ using Request = std::variant<
     DeleteGroupsRequest,
     IncrementalAlterConfigsRequest,
     OffsetDeleteRequest,
+    DescribeUserScramCredentialsRequest,
+    AlterUserScramCredentialsRequest,
     DescribeClusterRequest,
     DescribeProducersRequest,
     DescribeTransactionsRequest,
@@ -115,6 +125,9 @@ using Response = std::variant<
     AddOffsetsToTxnResponse,
     EndTxnResponse,
     TxnOffsetCommitResponse,
+    DescribeAclsResponse,
+    CreateAclsResponse,
+    DeleteAclsResponse,
     DescribeConfigsResponse,
     AlterConfigsResponse,
     SaslAuthenticateResponse,
@@ -122,6 +135,8 @@ using Response = std::variant<
     DeleteGroupsResponse,
     IncrementalAlterConfigsResponse,
     OffsetDeleteResponse,
+    DescribeUserScramCredentialsResponse,
+    AlterUserScramCredentialsResponse,
     DescribeClusterResponse,
     DescribeProducersResponse,
     DescribeTransactionsResponse,

@@ -1,12 +1,18 @@
 // Messages decoded field by field from hand-assembled bytes (classic and
-// flexible encodings, known and unknown tagged fields), and hostile input:
+// flexible encodings, known and unknown tagged fields, the ACL and SCRAM
+// admin requests), and hostile input:
 // huge lengths in small frames, negative lengths, nulls where not allowed.
 #include <cstdint>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "lib/protocol/messages/alter_user_scram_credentials.h"
 #include "lib/protocol/messages/api_versions.h"
+#include "lib/protocol/messages/create_acls.h"
 #include "lib/protocol/messages/create_topics.h"
+#include "lib/protocol/messages/delete_acls.h"
+#include "lib/protocol/messages/describe_acls.h"
+#include "lib/protocol/messages/describe_user_scram_credentials.h"
 #include "lib/protocol/messages/join_group.h"
 #include "lib/protocol/messages/metadata.h"
 #include "lib/protocol/messages/produce.h"
@@ -174,6 +180,157 @@ TEST(MessagesBytesTest, CreateTopicsResponseV5KnownTag) {
   ASSERT_TRUE(decoded.Decode(reader, 5).ok());
   EXPECT_EQ(decoded.topics[0].topic_config_error_code, 40);
   EXPECT_EQ(decoded, m);
+}
+
+// ACL codes in these vectors (Kafka's): resource type 1 ANY, 2 TOPIC,
+// 7 USER (v3+); pattern type 1 ANY, 3 LITERAL, 4 PREFIXED; operation
+// 1 ANY, 3 READ, 4 WRITE; permission 1 ANY, 2 DENY, 3 ALLOW.
+TEST(MessagesBytesTest, CreateAclsRequestV1Classic) {
+  const std::string bytes =
+      B({0x00, 0x00, 0x00, 0x01,  // 1 creation
+         0x02,                    // resource type TOPIC
+         0x00, 0x01, 't',         // resource name "t"
+         0x03,                    // pattern type LITERAL (v1+)
+         0x00, 0x06}) + "User:a" +  // principal
+      B({0x00, 0x01, '*',         // host
+         0x03,                    // operation READ
+         0x03});                  // permission ALLOW
+  auto m = DecodeExactly<CreateAclsRequest>(bytes, 1);
+  ASSERT_EQ(m.creations.size(), 1u);
+  const auto& c = m.creations[0];
+  EXPECT_EQ(c.resource_type, 2);
+  EXPECT_EQ(c.resource_name, "t");
+  EXPECT_EQ(c.resource_pattern_type, 3);
+  EXPECT_EQ(c.principal, "User:a");
+  EXPECT_EQ(c.host, "*");
+  EXPECT_EQ(c.operation, 3);
+  EXPECT_EQ(c.permission_type, 3);
+  // v0 has no pattern type; it decodes as LITERAL (the schema default).
+  const std::string v0 = bytes.substr(0, 8) + bytes.substr(9);
+  auto m0 = DecodeExactly<CreateAclsRequest>(v0, 0);
+  EXPECT_EQ(m0, m);
+}
+
+TEST(MessagesBytesTest, DescribeAclsRequestV2Flexible) {
+  const std::string bytes =
+      B({0x01,          // resource type filter ANY
+         0x00,          // resource name filter: null (compact)
+         0x01,          // pattern type filter ANY
+         0x07}) + "User:a" +  // principal filter (compact, length + 1)
+      B({0x00,          // host filter: null
+         0x01,          // operation ANY
+         0x01,          // permission ANY
+         0x00});        // no tagged fields
+  auto m = DecodeExactly<DescribeAclsRequest>(bytes, 2);
+  EXPECT_EQ(m.resource_type_filter, 1);
+  EXPECT_FALSE(m.resource_name_filter.has_value());
+  EXPECT_EQ(m.pattern_type_filter, 1);
+  EXPECT_EQ(m.principal_filter, "User:a");
+  EXPECT_FALSE(m.host_filter.has_value());
+  EXPECT_EQ(m.operation, 1);
+  EXPECT_EQ(m.permission_type, 1);
+  // The same request in v1: classic nullable strings (length -1 for null).
+  const std::string v1 =
+      B({0x01, 0xff, 0xff, 0x01, 0x00, 0x06}) + "User:a" +
+      B({0xff, 0xff, 0x01, 0x01});
+  EXPECT_EQ(DecodeExactly<DescribeAclsRequest>(v1, 1), m);
+}
+
+TEST(MessagesBytesTest, DescribeAclsResponseV2Flexible) {
+  const std::string bytes =
+      B({0x00, 0x00, 0x00, 0x00,  // throttle 0
+         0x00, 0x00,              // error 0
+         0x00,                    // error message: null
+         0x02,                    // 1 resource
+         0x02,                    // resource type TOPIC
+         0x02, 't',               // resource name "t"
+         0x04,                    // pattern type PREFIXED
+         0x02,                    // 1 acl
+         0x07}) + "User:a" +        // principal
+      B({0x02, '*',               // host
+         0x04,                    // operation WRITE
+         0x02,                    // permission DENY
+         0x00,                    // acl tags
+         0x00,                    // resource tags
+         0x00});                  // body tags
+  auto m = DecodeExactly<DescribeAclsResponse>(bytes, 2);
+  EXPECT_FALSE(m.error_message.has_value());
+  ASSERT_EQ(m.resources.size(), 1u);
+  EXPECT_EQ(m.resources[0].resource_type, 2);
+  EXPECT_EQ(m.resources[0].resource_name, "t");
+  EXPECT_EQ(m.resources[0].pattern_type, 4);
+  ASSERT_EQ(m.resources[0].acls.size(), 1u);
+  EXPECT_EQ(m.resources[0].acls[0].principal, "User:a");
+  EXPECT_EQ(m.resources[0].acls[0].host, "*");
+  EXPECT_EQ(m.resources[0].acls[0].operation, 4);
+  EXPECT_EQ(m.resources[0].acls[0].permission_type, 2);
+}
+
+TEST(MessagesBytesTest, DeleteAclsRequestV3Flexible) {
+  const std::string bytes = B({0x02,       // 1 filter (compact)
+                               0x07,       // resource type filter USER
+                               0x02, 't',  // resource name filter "t"
+                               0x04,       // pattern type filter PREFIXED
+                               0x00,       // principal filter: null
+                               0x02, '*',  // host filter "*"
+                               0x04,       // operation WRITE
+                               0x02,       // permission DENY
+                               0x00,       // filter tags
+                               0x00});     // body tags
+  auto m = DecodeExactly<DeleteAclsRequest>(bytes, 3);
+  ASSERT_EQ(m.filters.size(), 1u);
+  const auto& f = m.filters[0];
+  EXPECT_EQ(f.resource_type_filter, 7);
+  EXPECT_EQ(f.resource_name_filter, "t");
+  EXPECT_EQ(f.pattern_type_filter, 4);
+  EXPECT_FALSE(f.principal_filter.has_value());
+  EXPECT_EQ(f.host_filter, "*");
+  EXPECT_EQ(f.operation, 4);
+  EXPECT_EQ(f.permission_type, 2);
+}
+
+TEST(MessagesBytesTest, DescribeUserScramCredentialsRequestV0) {
+  auto one = DecodeExactly<DescribeUserScramCredentialsRequest>(
+      B({0x02, 0x06}) + "alice" + B({0x00, 0x00}), 0);  // 1 user, tags
+  ASSERT_TRUE(one.users.has_value());
+  ASSERT_EQ(one.users->size(), 1u);
+  EXPECT_EQ((*one.users)[0].name, "alice");
+  // Null and empty both mean "all users"; they stay distinct on the wire.
+  auto null = DecodeExactly<DescribeUserScramCredentialsRequest>(
+      B({0x00, 0x00}), 0);
+  EXPECT_FALSE(null.users.has_value());
+  auto empty = DecodeExactly<DescribeUserScramCredentialsRequest>(
+      B({0x01, 0x00}), 0);
+  ASSERT_TRUE(empty.users.has_value());
+  EXPECT_TRUE(empty.users->empty());
+  EXPECT_EQ(empty, DescribeUserScramCredentialsRequest());
+}
+
+TEST(MessagesBytesTest, AlterUserScramCredentialsRequestV0) {
+  const std::string bytes =
+      B({0x02,                    // 1 deletion
+         0x04, 'b', 'o', 'b',     // name "bob"
+         0x01,                    // mechanism SCRAM-SHA-256
+         0x00,                    // deletion tags
+         0x02,                    // 1 upsertion
+         0x06}) + "alice" +         // name
+      B({0x02,                    // mechanism SCRAM-SHA-512
+         0x00, 0x00, 0x10, 0x00,  // iterations 4096
+         0x03, 0xaa, 0xbb,        // salt (compact bytes, 2)
+         0x04, 0x01, 0x02, 0x03,  // salted password (3)
+         0x00,                    // upsertion tags
+         0x00});                  // body tags
+  auto m = DecodeExactly<AlterUserScramCredentialsRequest>(bytes, 0);
+  ASSERT_EQ(m.deletions.size(), 1u);
+  EXPECT_EQ(m.deletions[0].name, "bob");
+  EXPECT_EQ(m.deletions[0].mechanism, 1);
+  ASSERT_EQ(m.upsertions.size(), 1u);
+  const auto& u = m.upsertions[0];
+  EXPECT_EQ(u.name, "alice");
+  EXPECT_EQ(u.mechanism, 2);
+  EXPECT_EQ(u.iterations, 4096);
+  EXPECT_EQ(u.salt, B({0xaa, 0xbb}));
+  EXPECT_EQ(u.salted_password, B({0x01, 0x02, 0x03}));
 }
 
 // A 2 GiB array or bytes length, or a 32 KiB string length, in a 100-byte

@@ -36,7 +36,7 @@ TEST(RequestCodecTest, HeaderVersionRules) {
 }
 
 TEST(RequestCodecTest, ServedTable) {
-  ASSERT_EQ(ServedApis().size(), 35u);
+  ASSERT_EQ(ServedApis().size(), 40u);
   const ApiVersionRange* produce = FindServedApi(0);
   ASSERT_NE(produce, nullptr);
   EXPECT_STREQ(produce->name, "Produce");
@@ -114,8 +114,8 @@ TEST(RequestCodecTest, ApiVersionsV3ResponseUsesHeaderV0) {
   absl::StatusOr<std::string> frame = EncodeResponseFrame(header, response);
   ASSERT_TRUE(frame.ok());
   // After the size and correlation id comes the v3 body directly: error 0,
-  // then the compact array count (35 + 1).
-  EXPECT_EQ(frame->substr(4, 7), B({0, 0, 0, 9, 0, 0, 36}));
+  // then the compact array count (40 + 1).
+  EXPECT_EQ(frame->substr(4, 7), B({0, 0, 0, 9, 0, 0, 41}));
   Reader reader(absl::string_view(*frame).substr(8));
   ApiVersionsResponse decoded;
   ASSERT_TRUE(decoded.Decode(reader, 3).ok());

@@ -1710,6 +1710,190 @@ void FillForTest(TxnOffsetCommitResponse* m, int16_t version, int seed) {
   }
 }
 
+void FillForTest(DescribeAclsRequest* m, int16_t version, int seed) {
+  m->resource_type_filter = static_cast<int8_t>(seed * 10 + 1);
+  if (seed % 2 == 0) {
+    m->resource_name_filter.reset();
+  } else {
+    m->resource_name_filter = TestString("ResourceNameFilter", seed);
+  }
+  if (version >= 1) {
+    m->pattern_type_filter = static_cast<int8_t>(seed * 10 + 3);
+  }
+  if (seed % 2 == 0) {
+    m->principal_filter.reset();
+  } else {
+    m->principal_filter = TestString("PrincipalFilter", seed);
+  }
+  if (seed % 2 == 0) {
+    m->host_filter.reset();
+  } else {
+    m->host_filter = TestString("HostFilter", seed);
+  }
+  m->operation = static_cast<int8_t>(seed * 10 + 6);
+  m->permission_type = static_cast<int8_t>(seed * 10 + 7);
+}
+
+void FillForTest(DescribeAclsResponse::AclDescription* m, int16_t version, int seed) {
+  m->principal = TestString("Principal", seed);
+  m->host = TestString("Host", seed);
+  m->operation = static_cast<int8_t>(seed * 10 + 3);
+  m->permission_type = static_cast<int8_t>(seed * 10 + 4);
+}
+
+void FillForTest(DescribeAclsResponse::DescribeAclsResource* m, int16_t version, int seed) {
+  m->resource_type = static_cast<int8_t>(seed * 10 + 1);
+  m->resource_name = TestString("ResourceName", seed);
+  if (version >= 1) {
+    m->pattern_type = static_cast<int8_t>(seed * 10 + 3);
+  }
+  {
+    auto& v = m->acls;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DescribeAclsResponse* m, int16_t version, int seed) {
+  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  m->error_code = static_cast<int16_t>(seed * 100 + 2);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+  {
+    auto& v = m->resources;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(CreateAclsRequest::AclCreation* m, int16_t version, int seed) {
+  m->resource_type = static_cast<int8_t>(seed * 10 + 1);
+  m->resource_name = TestString("ResourceName", seed);
+  if (version >= 1) {
+    m->resource_pattern_type = static_cast<int8_t>(seed * 10 + 3);
+  }
+  m->principal = TestString("Principal", seed);
+  m->host = TestString("Host", seed);
+  m->operation = static_cast<int8_t>(seed * 10 + 6);
+  m->permission_type = static_cast<int8_t>(seed * 10 + 7);
+}
+
+void FillForTest(CreateAclsRequest* m, int16_t version, int seed) {
+  {
+    auto& v = m->creations;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(CreateAclsResponse::AclCreationResult* m, int16_t version, int seed) {
+  m->error_code = static_cast<int16_t>(seed * 100 + 1);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+}
+
+void FillForTest(CreateAclsResponse* m, int16_t version, int seed) {
+  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  {
+    auto& v = m->results;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DeleteAclsRequest::DeleteAclsFilter* m, int16_t version, int seed) {
+  m->resource_type_filter = static_cast<int8_t>(seed * 10 + 1);
+  if (seed % 2 == 0) {
+    m->resource_name_filter.reset();
+  } else {
+    m->resource_name_filter = TestString("ResourceNameFilter", seed);
+  }
+  if (version >= 1) {
+    m->pattern_type_filter = static_cast<int8_t>(seed * 10 + 3);
+  }
+  if (seed % 2 == 0) {
+    m->principal_filter.reset();
+  } else {
+    m->principal_filter = TestString("PrincipalFilter", seed);
+  }
+  if (seed % 2 == 0) {
+    m->host_filter.reset();
+  } else {
+    m->host_filter = TestString("HostFilter", seed);
+  }
+  m->operation = static_cast<int8_t>(seed * 10 + 6);
+  m->permission_type = static_cast<int8_t>(seed * 10 + 7);
+}
+
+void FillForTest(DeleteAclsRequest* m, int16_t version, int seed) {
+  {
+    auto& v = m->filters;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DeleteAclsResponse::DeleteAclsMatchingAcl* m, int16_t version, int seed) {
+  m->error_code = static_cast<int16_t>(seed * 100 + 1);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+  m->resource_type = static_cast<int8_t>(seed * 10 + 3);
+  m->resource_name = TestString("ResourceName", seed);
+  if (version >= 1) {
+    m->pattern_type = static_cast<int8_t>(seed * 10 + 5);
+  }
+  m->principal = TestString("Principal", seed);
+  m->host = TestString("Host", seed);
+  m->operation = static_cast<int8_t>(seed * 10 + 8);
+  m->permission_type = static_cast<int8_t>(seed * 10 + 9);
+}
+
+void FillForTest(DeleteAclsResponse::DeleteAclsFilterResult* m, int16_t version, int seed) {
+  m->error_code = static_cast<int16_t>(seed * 100 + 1);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+  {
+    auto& v = m->matching_acls;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DeleteAclsResponse* m, int16_t version, int seed) {
+  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  {
+    auto& v = m->filter_results;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
 void FillForTest(DescribeConfigsRequest::DescribeConfigsResource* m, int16_t version, int seed) {
   m->resource_type = static_cast<int8_t>(seed * 10 + 1);
   m->resource_name = TestString("ResourceName", seed);
@@ -2068,6 +2252,112 @@ void FillForTest(OffsetDeleteResponse* m, int16_t version, int seed) {
   }
 }
 
+void FillForTest(DescribeUserScramCredentialsRequest::UserName* m, int16_t version, int seed) {
+  m->name = TestString("Name", seed);
+}
+
+void FillForTest(DescribeUserScramCredentialsRequest* m, int16_t version, int seed) {
+  if (seed % 2 == 0) {
+    m->users.reset();
+  } else {
+    auto& v = m->users.emplace();
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DescribeUserScramCredentialsResponse::CredentialInfo* m, int16_t version, int seed) {
+  m->mechanism = static_cast<int8_t>(seed * 10 + 1);
+  m->iterations = static_cast<int32_t>(seed * 100000 + 2);
+}
+
+void FillForTest(DescribeUserScramCredentialsResponse::DescribeUserScramCredentialsResult* m, int16_t version, int seed) {
+  m->user = TestString("User", seed);
+  m->error_code = static_cast<int16_t>(seed * 100 + 2);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+  {
+    auto& v = m->credential_infos;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(DescribeUserScramCredentialsResponse* m, int16_t version, int seed) {
+  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  m->error_code = static_cast<int16_t>(seed * 100 + 2);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+  {
+    auto& v = m->results;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(AlterUserScramCredentialsRequest::ScramCredentialDeletion* m, int16_t version, int seed) {
+  m->name = TestString("Name", seed);
+  m->mechanism = static_cast<int8_t>(seed * 10 + 2);
+}
+
+void FillForTest(AlterUserScramCredentialsRequest::ScramCredentialUpsertion* m, int16_t version, int seed) {
+  m->name = TestString("Name", seed);
+  m->mechanism = static_cast<int8_t>(seed * 10 + 2);
+  m->iterations = static_cast<int32_t>(seed * 100000 + 3);
+  m->salt = TestBytes(seed + 4);
+  m->salted_password = TestBytes(seed + 5);
+}
+
+void FillForTest(AlterUserScramCredentialsRequest* m, int16_t version, int seed) {
+  {
+    auto& v = m->deletions;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+  {
+    auto& v = m->upsertions;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
+void FillForTest(AlterUserScramCredentialsResponse::AlterUserScramCredentialsResult* m, int16_t version, int seed) {
+  m->user = TestString("User", seed);
+  m->error_code = static_cast<int16_t>(seed * 100 + 2);
+  if (seed % 2 == 0) {
+    m->error_message.reset();
+  } else {
+    m->error_message = TestString("ErrorMessage", seed);
+  }
+}
+
+void FillForTest(AlterUserScramCredentialsResponse* m, int16_t version, int seed) {
+  m->throttle_time_ms = static_cast<int32_t>(seed * 100000 + 1);
+  {
+    auto& v = m->results;
+    v.clear();
+    for (int i = 0; i < 2; ++i) {
+      FillForTest(&v.emplace_back(), version, seed + i);
+    }
+  }
+}
+
 void FillForTest(DescribeClusterRequest* m, int16_t version, int seed) {
   m->include_cluster_authorized_operations = seed % 2 == 1;
   if (version >= 1) {
@@ -2356,6 +2646,21 @@ absl::StatusOr<Request> MakeFilledRequest(int16_t api_key, int16_t version,
       FillForTest(&m, version, seed);
       return Request(std::move(m));
     }
+    case 29: {
+      DescribeAclsRequest m;
+      FillForTest(&m, version, seed);
+      return Request(std::move(m));
+    }
+    case 30: {
+      CreateAclsRequest m;
+      FillForTest(&m, version, seed);
+      return Request(std::move(m));
+    }
+    case 31: {
+      DeleteAclsRequest m;
+      FillForTest(&m, version, seed);
+      return Request(std::move(m));
+    }
     case 32: {
       DescribeConfigsRequest m;
       FillForTest(&m, version, seed);
@@ -2388,6 +2693,16 @@ absl::StatusOr<Request> MakeFilledRequest(int16_t api_key, int16_t version,
     }
     case 47: {
       OffsetDeleteRequest m;
+      FillForTest(&m, version, seed);
+      return Request(std::move(m));
+    }
+    case 50: {
+      DescribeUserScramCredentialsRequest m;
+      FillForTest(&m, version, seed);
+      return Request(std::move(m));
+    }
+    case 51: {
+      AlterUserScramCredentialsRequest m;
       FillForTest(&m, version, seed);
       return Request(std::move(m));
     }
@@ -2538,6 +2853,21 @@ absl::StatusOr<Response> MakeFilledResponse(int16_t api_key, int16_t version,
       FillForTest(&m, version, seed);
       return Response(std::move(m));
     }
+    case 29: {
+      DescribeAclsResponse m;
+      FillForTest(&m, version, seed);
+      return Response(std::move(m));
+    }
+    case 30: {
+      CreateAclsResponse m;
+      FillForTest(&m, version, seed);
+      return Response(std::move(m));
+    }
+    case 31: {
+      DeleteAclsResponse m;
+      FillForTest(&m, version, seed);
+      return Response(std::move(m));
+    }
     case 32: {
       DescribeConfigsResponse m;
       FillForTest(&m, version, seed);
@@ -2570,6 +2900,16 @@ absl::StatusOr<Response> MakeFilledResponse(int16_t api_key, int16_t version,
     }
     case 47: {
       OffsetDeleteResponse m;
+      FillForTest(&m, version, seed);
+      return Response(std::move(m));
+    }
+    case 50: {
+      DescribeUserScramCredentialsResponse m;
+      FillForTest(&m, version, seed);
+      return Response(std::move(m));
+    }
+    case 51: {
+      AlterUserScramCredentialsResponse m;
       FillForTest(&m, version, seed);
       return Response(std::move(m));
     }

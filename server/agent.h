@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/security/sasl/authenticator.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/compaction/jobs_runner.h"
@@ -46,6 +47,9 @@ struct AgentConfig {
   // Every Kafka listener and the address it advertises (--listeners,
   // --advertised_listeners); empty: one, at advertised_host:port.
   std::vector<AgentListener> listeners;
+  // SASL for the SASL listeners (--sasl_mechanisms, --sasl_users_file);
+  // null when warpd has none. Shared by every connection.
+  std::shared_ptr<const sasl::SaslAuthenticatorFactory> sasl;
   absl::Duration flush_interval = absl::Milliseconds(250);
   uint64_t flush_bytes = 8 << 20;
   bool auto_create_topics = true;

@@ -95,6 +95,23 @@ struct Queues {
   }
 };
 
+// The requests a SASL listener serves before the client authenticated.
+bool BeforeAuthentication(int16_t api_key) {
+  return api_key == kafka::ApiVersionsRequest::kApiKey ||
+         api_key == kafka::SaslHandshakeRequest::kApiKey ||
+         api_key == kafka::SaslAuthenticateRequest::kApiKey;
+}
+
+// `payload` with its 4-byte big-endian size in front.
+std::string SizePrefixed(absl::string_view payload) {
+  uint32_t size = static_cast<uint32_t>(payload.size());
+  std::string out;
+  out.reserve(4 + payload.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
+  out.append(payload.data(), payload.size());
+  return out;
+}
+
 }  // namespace
 
 class Dispatcher::Impl {
@@ -122,12 +139,37 @@ class Dispatcher::Impl {
   void Handle(uint64_t connection, const std::string& peer, const std::string& listener,
               std::shared_ptr<ConnectionContext> context, std::string payload,
               Respond respond) {
+    Session* session = dynamic_cast<Session*>(context.get());
+    if (session != nullptr && session->expects_raw_token()) {
+      // After SaslHandshake v0 the client sends bare SASL tokens and gets
+      // bare tokens back (kafka-python); a failure closes the connection,
+      // as Kafka does.
+      absl::StatusOr<std::string> token = session->SaslStep(payload);
+      if (!token.ok()) {
+        agent_->metrics().counter("warp_sasl_authentication_failures_total").Increment();
+        respond(token.status());
+        return;
+      }
+      if (session->authenticated()) {
+        agent_->metrics().counter("warp_sasl_authentications_total").Increment();
+      }
+      respond(std::optional<std::string>(SizePrefixed(*token)));
+      return;
+    }
     absl::StatusOr<kafka::DecodedRequest> decoded = kafka::DecodeRequestPayload(payload);
     if (!decoded.ok()) {
       respond(decoded.status());  // malformed: close the connection
       return;
     }
     kafka::RequestHeader header = decoded->header;
+    if (session != nullptr && !session->authenticated() &&
+        (session->sasl_failed() || !BeforeAuthentication(header.api_key))) {
+      // As Kafka: any other request before authentication (or after a
+      // failed one) ends the connection.
+      respond(absl::UnauthenticatedError(absl::StrCat(
+          "api key ", header.api_key, " before SASL authentication")));
+      return;
+    }
     if (decoded->support != kafka::VersionSupport::kSupported) {
       if (header.api_key == kafka::ApiVersionsRequest::kApiKey) {
         respond(kafka::EncodeResponseFrame(
@@ -244,6 +286,10 @@ FrameHandler Dispatcher::handler() {
 
 std::shared_ptr<ConnectionContext> Dispatcher::NewSession() {
   return std::make_shared<Session>();
+}
+
+std::shared_ptr<ConnectionContext> Dispatcher::NewSaslSession() {
+  return std::make_shared<Session>(/*sasl_required=*/true);
 }
 
 }  // namespace warp::server

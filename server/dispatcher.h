@@ -56,6 +56,9 @@ class Dispatcher {
   FrameHandler handler();
   // The KafkaServerOptions::new_context that goes with it (a Session).
   static std::shared_ptr<ConnectionContext> NewSession();
+  // The same for a SASL listener: only ApiVersions and the SASL APIs until
+  // the client has authenticated.
+  static std::shared_ptr<ConnectionContext> NewSaslSession();
 
  private:
   class Impl;

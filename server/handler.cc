@@ -10,6 +10,7 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
     RegisterCoreHandlers(*t);
     RegisterAdminHandlers(*t);
     RegisterGroupHandlers(*t);
+    RegisterSaslHandlers(*t);
     return t;
   }();
   return *table;

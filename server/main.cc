@@ -22,11 +22,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/agent.h"
 #include "server/dispatcher.h"
 #include "server/http_server.h"
 #include "server/kafka_server.h"
+#include "lib/security/sasl/static_credential_store.h"
+#include "lib/security/sasl/users_file.h"
 #include "server/listeners.h"
 #include "server/tls.h"
 #include "server/process_metrics.h"
@@ -50,6 +53,12 @@ ABSL_FLAG(std::string, tls_cert_file, "",
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(std::string, tls_ca_file, "",
           "PEM CAs trusted for client certificates (--tls_client_auth).");
+ABSL_FLAG(std::string, sasl_mechanisms, "SCRAM-SHA-512,SCRAM-SHA-256,PLAIN",
+          "SASL mechanisms the SASL listeners offer: any of PLAIN, SCRAM-SHA-256, "
+          "SCRAM-SHA-512.");
+ABSL_FLAG(std::string, sasl_users_file, "",
+          "Users of the SASL listeners: one NAME:PASSWORD a line (# comments). Needed by "
+          "SASL_PLAINTEXT and SASL_SSL listeners.");
 ABSL_FLAG(std::string, tls_client_auth, "none",
           "Client certificates on TLS listeners: none, requested or required (mTLS).");
 ABSL_FLAG(std::string, advertised_address, "",
@@ -313,13 +322,39 @@ int main(int argc, char** argv) {
     }
   }
   std::shared_ptr<warp::server::TlsContext> tls;
+  // Outlives the agent, whose SASL factory reads it.
+  std::unique_ptr<warp::sasl::StaticCredentialStore> sasl_users;
   for (const warp::server::Listener& l : listeners) {
-    if (warp::server::UsesSasl(l.protocol)) {
-      std::fprintf(stderr,
-                   "warpd: listener %s: SASL_PLAINTEXT and SASL_SSL are not supported by this "
-                   "version yet (PLAINTEXT and SSL are)\n",
-                   l.name.c_str());
-      return 2;
+    if (warp::server::UsesSasl(l.protocol) && config.sasl == nullptr) {
+      if (absl::GetFlag(FLAGS_sasl_users_file).empty()) {
+        std::fprintf(stderr, "warpd: listener %s uses SASL: give --sasl_users_file\n",
+                     l.name.c_str());
+        return 2;
+      }
+      absl::StatusOr<std::vector<warp::sasl::StaticUser>> users =
+          warp::sasl::LoadUsersFile(absl::GetFlag(FLAGS_sasl_users_file));
+      absl::StatusOr<std::unique_ptr<warp::sasl::StaticCredentialStore>> store =
+          users.ok() ? warp::sasl::StaticCredentialStore::Create(*users)
+                     : absl::StatusOr<std::unique_ptr<warp::sasl::StaticCredentialStore>>(
+                           users.status());
+      if (!store.ok()) {
+        std::fprintf(stderr, "warpd: --sasl_users_file: %s\n",
+                     std::string(store.status().message()).c_str());
+        return 2;
+      }
+      sasl_users = *std::move(store);
+      warp::sasl::SaslAuthenticatorFactory::Options sasl_options;
+      sasl_options.store = sasl_users.get();
+      sasl_options.mechanisms = std::vector<std::string>(absl::StrSplit(
+          absl::GetFlag(FLAGS_sasl_mechanisms), ',', absl::SkipWhitespace()));
+      absl::StatusOr<std::unique_ptr<warp::sasl::SaslAuthenticatorFactory>> factory =
+          warp::sasl::SaslAuthenticatorFactory::Create(std::move(sasl_options));
+      if (!factory.ok()) {
+        std::fprintf(stderr, "warpd: --sasl_mechanisms: %s\n",
+                     std::string(factory.status().message()).c_str());
+        return 2;
+      }
+      config.sasl = *std::move(factory);
     }
     if (warp::server::UsesTls(l.protocol) && tls == nullptr) {
       absl::StatusOr<warp::server::TlsClientAuth> auth =
@@ -434,6 +469,9 @@ int main(int argc, char** argv) {
     options.port = l.port;
     options.listener = l.name;
     if (warp::server::UsesTls(l.protocol)) options.tls = tls;
+    if (warp::server::UsesSasl(l.protocol)) {
+      options.new_context = &warp::server::Dispatcher::NewSaslSession;
+    }
     auto started = warp::server::KafkaServer::Start(options, dispatcher->handler());
     if (!started.ok()) {
       std::fprintf(stderr, "warpd: Kafka listener %s: %s\n", l.name.c_str(),

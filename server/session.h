@@ -1,6 +1,7 @@
 // What warpd remembers about one client connection while it is open (the
-// KafkaServer's ConnectionContext). Later: SASL state, the tenant. Bounded:
-// it never grows with what a client names.
+// KafkaServer's ConnectionContext): who the client is (its SASL exchange on
+// SASL listeners, its TLS certificate) and the partitions it fetched.
+// Later: the tenant. Bounded: it never grows with what a client names.
 //
 // Thread-safety: thread-safe.
 #ifndef WARP_SERVER_SESSION_H_
@@ -8,9 +9,11 @@
 
 #include <memory>
 #include <set>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/security/sasl/authenticator.h"
 #include "server/kafka_server.h"
 #include "warp/metadata.h"
 
@@ -22,6 +25,61 @@ class Session final : public ConnectionContext,
   // Partitions remembered at most; beyond, the memory starts over (each
   // partition is then caught up once more, at one journal Sync per fetch).
   static constexpr size_t kMaxRemembered = 10000;
+
+  Session() = default;
+  // On a SASL listener, nothing but ApiVersions, SaslHandshake and
+  // SaslAuthenticate is served until the client has authenticated.
+  explicit Session(bool sasl_required) : sasl_required_(sasl_required) {}
+
+  bool sasl_required() const { return sasl_required_; }
+  // Whether the client may use every API: always on listeners without SASL.
+  bool authenticated() const {
+    absl::MutexLock lock(&mu_);
+    return !sasl_required_ || !sasl_principal_.empty();
+  }
+  // Who the client is, as Kafka names principals: "User:<name>" after SASL,
+  // "User:<certificate subject>" with a verified TLS client certificate,
+  // else "User:ANONYMOUS".
+  std::string principal() const {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!sasl_principal_.empty()) return sasl_principal_;
+    }
+    std::optional<std::string> subject = peer_certificate();
+    return subject.has_value() ? "User:" + *subject : "User:ANONYMOUS";
+  }
+
+  // SaslHandshake chose `authenticator`; with `raw_tokens` (handshake v0)
+  // the next frames are bare SASL tokens, not Kafka requests.
+  void StartSasl(std::unique_ptr<sasl::SaslAuthenticator> authenticator, bool raw_tokens) {
+    absl::MutexLock lock(&mu_);
+    sasl_ = std::move(authenticator);
+    raw_tokens_ = raw_tokens;
+  }
+  bool sasl_started() const {
+    absl::MutexLock lock(&mu_);
+    return sasl_ != nullptr;
+  }
+  bool expects_raw_token() const {
+    absl::MutexLock lock(&mu_);
+    return raw_tokens_ && sasl_ != nullptr && sasl_principal_.empty() && !sasl_->failed();
+  }
+  // Whether an exchange failed (the connection is then closed on its next
+  // request).
+  bool sasl_failed() const {
+    absl::MutexLock lock(&mu_);
+    return sasl_ != nullptr && sasl_->failed();
+  }
+  // One step of the exchange started by StartSasl: the token to send back,
+  // or why it failed. FailedPrecondition without an exchange.
+  absl::StatusOr<std::string> SaslStep(absl::string_view client_token) {
+    absl::MutexLock lock(&mu_);
+    if (sasl_ == nullptr) return absl::FailedPreconditionError("no SaslHandshake before");
+    if (!sasl_principal_.empty()) return absl::FailedPreconditionError("already authenticated");
+    absl::StatusOr<std::string> token = sasl_->Step(client_token);
+    if (token.ok() && sasl_->succeeded()) sasl_principal_ = sasl_->principal();
+    return token;
+  }
 
   // Whether `tp` is fetched through this connection for the first time;
   // from now on it is not. A client whose partition moved here from another
@@ -45,8 +103,12 @@ class Session final : public ConnectionContext,
   }
 
  private:
+  const bool sasl_required_ = false;
   mutable absl::Mutex mu_;
   std::set<TopicPartition> fetched_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<sasl::SaslAuthenticator> sasl_ ABSL_GUARDED_BY(mu_);
+  bool raw_tokens_ ABSL_GUARDED_BY(mu_) = false;
+  std::string sasl_principal_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace warp::server

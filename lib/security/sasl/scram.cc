@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
 #include "lib/security/sasl/crypto.h"
@@ -122,7 +123,10 @@ absl::StatusOr<std::string> ScramServer::OnClientFinal(
                     "\"biws\" (the gs2 header \"n,,\")"),
                 "channel-bindings-dont-match");
   }
-  if (final_message->nonce != nonce_) {
+  // The nonce must end with this exchange's (client + server parts), as
+  // Kafka's ScramSaslServer checks it: librdkafka (2.0.2 at least) sends
+  // its client nonce once more in front. The proof covers what was sent.
+  if (!absl::EndsWith(final_message->nonce, nonce_)) {
     return Fail(absl::UnauthenticatedError(
                     "SCRAM client-final message: the nonce is not this "
                     "exchange's"),

@@ -390,6 +390,7 @@ class Server final : public KafkaServer {
   void Read(const std::shared_ptr<Connection>& conn) {
     absl::MutexLock dispatching(&conn->dispatch_mu);
     std::vector<std::pair<uint64_t, std::string>> frames;
+    bool closed = false;
     {
       absl::MutexLock lock(&conn->mu);
       if (conn->closed) return;
@@ -455,14 +456,13 @@ class Server final : public KafkaServer {
                                 : conn->partial_since;
       Account(*conn);
       UpdatePause(*conn);
-      if (conn->closed) frames.clear();
+      // Frames that arrived whole before the client closed are handed over
+      // all the same, as Kafka processes them: an acks=0 producer closes
+      // right after its last produce. (Their answers go nowhere; reads are
+      // dropped unstarted by the dispatcher.)
+      closed = conn->closed;
     }
     if (frames.empty()) {
-      bool closed;
-      {
-        absl::MutexLock lock(&conn->mu);
-        closed = conn->closed;
-      }
       if (closed) Close(conn);
       return;
     }
@@ -481,6 +481,7 @@ class Server final : public KafkaServer {
                  Complete(conn, seq, size, std::move(response));
                });
     }
+    if (closed) Close(conn);
   }
 
   void Complete(const std::shared_ptr<Connection>& conn, uint64_t seq, uint64_t request_size,

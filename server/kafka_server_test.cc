@@ -120,6 +120,33 @@ TEST(KafkaServerTest, HostileLengthsCloseOnlyTheirConnection) {
   EXPECT_EQ(good.Receive(), "5:hello");
 }
 
+// A client that sends its last requests and closes at once (an acks=0
+// producer) still has every whole frame handled, and nothing stays counted.
+TEST(KafkaServerTest, FramesSentJustBeforeACloseAreHandled) {
+  std::atomic<int> handled{0};
+  KafkaServerOptions options;
+  options.port = 0;
+  auto server = KafkaServer::Start(options, [&](const ConnectionInfo&, std::string, Respond respond) {
+    ++handled;
+    respond(std::optional<std::string>());  // no response (acks=0)
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (int round = 0; round < 20; ++round) {
+    int fd = testing::ConnectLoopback((*server)->port());
+    ASSERT_GE(fd, 0);
+    std::string frames;
+    for (int i = 0; i < 10; ++i) frames += Frame("produce");
+    ASSERT_TRUE(testing::SendAll(fd, frames));
+    close(fd);
+  }
+  for (int i = 0; i < 500 && handled.load() < 200; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(handled.load(), 200);
+  for (int i = 0; i < 500 && (*server)->bytes_in_flight() > 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ((*server)->bytes_in_flight(), 0u);
+}
+
 TEST(KafkaServerTest, APortInUseIsAClearError) {
   auto first = StartEcho();
   ASSERT_NE(first, nullptr);

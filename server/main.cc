@@ -28,9 +28,8 @@
 #include "server/dispatcher.h"
 #include "server/http_server.h"
 #include "server/kafka_server.h"
-#include "lib/security/sasl/static_credential_store.h"
-#include "lib/security/sasl/users_file.h"
 #include "server/listeners.h"
+#include "server/reloading_users.h"
 #include "server/tls.h"
 #include "server/process_metrics.h"
 
@@ -143,6 +142,9 @@ namespace {
 
 volatile sig_atomic_t stop_requested = 0;
 void OnSignal(int) { stop_requested = 1; }
+// SIGHUP: read --sasl_users_file again.
+volatile sig_atomic_t reload_requested = 0;
+void OnHangUp(int) { reload_requested = 1; }
 
 bool SplitHostPort(const std::string& flag, const std::string& value, std::string* host,
                    int* port);
@@ -323,7 +325,7 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<warp::server::TlsContext> tls;
   // Outlives the agent, whose SASL factory reads it.
-  std::unique_ptr<warp::sasl::StaticCredentialStore> sasl_users;
+  std::unique_ptr<warp::server::ReloadingUsers> sasl_users;
   for (const warp::server::Listener& l : listeners) {
     if (warp::server::UsesSasl(l.protocol) && config.sasl == nullptr) {
       if (absl::GetFlag(FLAGS_sasl_users_file).empty()) {
@@ -331,12 +333,8 @@ int main(int argc, char** argv) {
                      l.name.c_str());
         return 2;
       }
-      absl::StatusOr<std::vector<warp::sasl::StaticUser>> users =
-          warp::sasl::LoadUsersFile(absl::GetFlag(FLAGS_sasl_users_file));
-      absl::StatusOr<std::unique_ptr<warp::sasl::StaticCredentialStore>> store =
-          users.ok() ? warp::sasl::StaticCredentialStore::Create(*users)
-                     : absl::StatusOr<std::unique_ptr<warp::sasl::StaticCredentialStore>>(
-                           users.status());
+      absl::StatusOr<std::unique_ptr<warp::server::ReloadingUsers>> store =
+          warp::server::ReloadingUsers::Open(absl::GetFlag(FLAGS_sasl_users_file));
       if (!store.ok()) {
         std::fprintf(stderr, "warpd: --sasl_users_file: %s\n",
                      std::string(store.status().message()).c_str());
@@ -541,7 +539,25 @@ int main(int argc, char** argv) {
 
   signal(SIGTERM, OnSignal);
   signal(SIGINT, OnSignal);
-  while (!stop_requested) absl::SleepFor(absl::Milliseconds(100));
+  signal(SIGHUP, OnHangUp);
+  while (!stop_requested) {
+    absl::SleepFor(absl::Milliseconds(100));
+    if (reload_requested) {
+      reload_requested = 0;
+      if (sasl_users != nullptr) {
+        absl::StatusOr<size_t> reloaded = sasl_users->Reload();
+        if (reloaded.ok()) {
+          std::printf("warpd: SIGHUP: %zu SASL users read from %s\n", *reloaded,
+                      absl::GetFlag(FLAGS_sasl_users_file).c_str());
+        } else {
+          std::fprintf(stderr, "warpd: SIGHUP: --sasl_users_file not read again, the users in "
+                               "use stay: %s\n",
+                       std::string(reloaded.status().message()).c_str());
+        }
+        std::fflush(stdout);
+      }
+    }
+  }
 
   // Graceful: stop accepting, answer what is in flight (flushing what is
   // buffered), then exit 0.

@@ -3,15 +3,18 @@
 // SASL_PLAINTEXT and SASL_SSL, then produce and consume; wrong passwords,
 // unknown users and requests before authentication are refused, counted,
 // and others are served.
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/clients/warpd.h"
 #include "tests/util/loopback.h"
@@ -109,6 +112,27 @@ TEST_F(SaslClientsTest, WrongCredentialsAreRefusedAndCounted) {
   EXPECT_EQ(ok, 0) << out;
   auto [plain, plout] = Sh(absl::StrCat("kcat -L -b ", warpd_->bootstrap()));
   EXPECT_EQ(plain, 0) << plout;
+}
+
+TEST_F(SaslClientsTest, TheUsersFileIsReadAgainOnSighup) {
+  std::ofstream(certs_ + "/users") << "carol:carol-secret\n";
+  ASSERT_EQ(kill(warpd_->pid(), SIGHUP), 0);
+  int status = -1;
+  std::string out;
+  for (int i = 0; i < 50 && status != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    std::tie(status, out) =
+        Sh(absl::StrCat("kcat -L", Kcat("SCRAM-SHA-512", "carol", "carol-secret"), " -m 5"));
+  }
+  EXPECT_EQ(status, 0) << out;
+  auto [alice, aout] = Sh(absl::StrCat("kcat -L", Kcat("PLAIN", "alice", "alice-secret"), " -m 5"));
+  EXPECT_NE(alice, 0) << "alice was removed: " << aout;
+  // A broken file keeps carol.
+  std::ofstream(certs_ + "/users") << "broken\n";
+  ASSERT_EQ(kill(warpd_->pid(), SIGHUP), 0);
+  absl::SleepFor(absl::Milliseconds(500));
+  auto [still, sout] = Sh(absl::StrCat("kcat -L", Kcat("PLAIN", "carol", "carol-secret")));
+  EXPECT_EQ(still, 0) << sout;
 }
 
 TEST_F(SaslClientsTest, PythonClientsLogInAndConsumeAGroup) {

@@ -77,6 +77,7 @@ class Warpd {
   std::string bootstrap() const { return absl::StrCat("127.0.0.1:", port_); }
   int port() const { return port_; }
   int http_port() const { return http_port_; }
+  pid_t pid() const { return process_->pid(); }
 
  private:
   std::string data_dir_;

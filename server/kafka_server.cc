@@ -224,16 +224,11 @@ class Server final : public KafkaServer {
         }
         if (events[i].events & EPOLLOUT) Flush(conn);
         // A TLS connection may need a read on either event (see Rearm).
-        if (events[i].events & EPOLLIN || IsTls(*conn)) Read(conn);
+        if (events[i].events & EPOLLIN || options_.tls != nullptr) Read(conn);
         Rearm(conn);
         MaybeResume();
       }
     }
-  }
-
-  static bool IsTls(Connection& conn) {
-    absl::MutexLock lock(&conn.mu);
-    return conn.tls != nullptr;
   }
 
   // recv, or SSL_read on a TLS connection (same contract).

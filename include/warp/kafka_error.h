@@ -18,6 +18,7 @@ enum class KafkaError : int16_t {
   kInvalidTopic = 17,
   kInvalidRequiredAcks = 21,
   kInvalidTimestamp = 32,
+  kUnsupportedSaslMechanism = 33,
   kTopicAlreadyExists = 36,
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
@@ -32,6 +33,9 @@ enum class KafkaError : int16_t {
   kGroupIdNotFound = 69,
   kNonEmptyGroup = 68,
   kInvalidRecord = 87,
+  kResourceNotFound = 91,
+  kDuplicateResource = 92,
+  kUnacceptableCredential = 93,
   kStaleInput = -2,  // warp-internal: a compaction input changed meanwhile
 };
 

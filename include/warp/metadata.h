@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "warp/acl.h"
 #include "warp/kafka_error.h"
 
 namespace warp {
@@ -106,6 +107,27 @@ struct AgentInfo {
   int64_t lease_expires_ms = 0;
   // Every listener (RegisterAgentWithListeners); empty in older records.
   std::vector<AgentListener> listeners;
+};
+
+// One SCRAM credential of a user (AlterUserScramCredentials): the mechanism
+// ("SCRAM-SHA-256", "SCRAM-SHA-512") and the credential in its text form
+// (salt, iterations, stored and server keys; never the password; see
+// lib/security/sasl/credentials.h). The metadata store keeps the text as
+// given; whoever logs users in decodes it.
+struct ScramCredentialRecord {
+  std::string mechanism;
+  std::string credential;
+  bool operator==(const ScramCredentialRecord&) const = default;
+};
+
+// What the virtual cluster knows about who may do what: the ACLs and the
+// SCRAM users, and a revision that grows with every change of either (so
+// that agents can poll it cheaply and rebuild only when it moved).
+struct SecurityMetadata {
+  uint64_t revision = 0;
+  std::vector<acl::AclBinding> acls;  // sorted, unique
+  // User name to its credentials, by mechanism.
+  std::map<std::string, std::map<std::string, std::string>> scram_users;
 };
 
 }  // namespace warp

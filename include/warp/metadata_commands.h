@@ -118,11 +118,37 @@ struct ExpireAgents {
   int64_t now_ms = 0;
 };
 
+// CreateAcls: stores every binding (one stored already counts once). All or
+// nothing: kInvalidRequest, naming the binding, if one is not valid
+// (acl::ValidateAclBinding).
+struct AddAcls {
+  std::vector<acl::AclBinding> bindings;
+};
+
+// DeleteAcls: removes the bindings given (the agent resolved the request's
+// filters against its replica); those not stored are ignored.
+struct RemoveAcls {
+  std::vector<acl::AclBinding> bindings;
+};
+
+// AlterUserScramCredentials for one user: sets `upserts` (replacing the
+// user's credential of the same mechanism) and removes the credentials of
+// the mechanisms in `deletions`. All or nothing: kUnacceptableCredential for
+// an empty user or mechanism, kDuplicateResource for a mechanism named twice,
+// kResourceNotFound for the deletion of a credential the user does not have.
+// A user left without credentials no longer exists.
+struct AlterScramCredentials {
+  std::string user;
+  std::vector<ScramCredentialRecord> upserts;
+  std::vector<std::string> deletions;
+};
+
 using Command =
     std::variant<CommitFile, CreateTopic, DeleteTopic, CreatePartitions,
                  AlterTopicConfigs, AllocateProducerIds, CommitGroupOffsets,
                  DeleteGroupOffsets, DeleteRecords, ReplaceFiles, ForgetObjects,
-                 RegisterAgent, ExpireAgents, RegisterAgentWithListeners>;
+                 RegisterAgent, ExpireAgents, RegisterAgentWithListeners,
+                 AddAcls, RemoveAcls, AlterScramCredentials>;
 
 // What applying a command decided. `error` is the command's Kafka outcome
 // (not an infrastructure failure: those are absl::Status).

@@ -96,6 +96,11 @@ class MetadataStore {
   virtual std::vector<AgentInfo> LiveAgents() = 0;
   // Keys of objects that hold nothing live since before `before`.
   virtual std::vector<std::string> DeadObjects(absl::Time before) = 0;
+  // The ACLs and SCRAM users (AddAcls, RemoveAcls, AlterScramCredentials),
+  // and the revision they are at. A copy: poll security_revision() and call
+  // this only when it moved.
+  virtual SecurityMetadata GetSecurity() = 0;
+  virtual uint64_t security_revision() = 0;
 
   // Waits until the high watermark of `tp` exceeds `above` or `deadline`
   // passes (woken by commits; no polling). Returns the high watermark then,

@@ -47,6 +47,11 @@ template <typename Io> void Fields(Io& io, ExpireAgents& v) { io(v.now_ms); }
 template <typename Io> void Fields(Io& io, RegisterAgentWithListeners& v) {
   io(v.agent); io(v.agent.listeners);
 }
+template <typename Io> void Fields(Io& io, AddAcls& v) { io(v.bindings); }
+template <typename Io> void Fields(Io& io, RemoveAcls& v) { io(v.bindings); }
+template <typename Io> void Fields(Io& io, AlterScramCredentials& v) {
+  io(v.user); io(v.upserts); io(v.deletions);
+}
 
 namespace {
 

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "lib/metadata/binary_codec.h"
+#include "lib/security/acl/acl_codec.h"
+#include "warp/acl.h"
 #include "warp/metadata.h"
 
 namespace warp::metadata {
@@ -41,6 +43,27 @@ template <typename Io> void Fields(Io& io, BatchToCommit& v) {
 }
 template <typename Io> void Fields(Io& io, TopicInfo& v) {
   io(v.name); io(v.id); io(v.partitions); io(v.configs);
+}
+template <typename Io> void Fields(Io& io, ScramCredentialRecord& v) {
+  io(v.mechanism); io(v.credential);
+}
+struct FieldWriter;
+// An ACL binding in its own stored form (docs/acl-format.md) as one string;
+// a reader refuses (DataLoss) one that does not decode to a valid binding.
+template <typename Io> void Fields(Io& io, acl::AclBinding& v) {
+  if constexpr (std::is_same_v<Io, FieldWriter>) {
+    io(acl::EncodeAclBinding(v));
+  } else {
+    std::string encoded;
+    io(encoded);
+    if (!io.r.ok()) return;
+    absl::StatusOr<acl::AclBinding> binding = acl::DecodeAclBinding(encoded);
+    if (!binding.ok()) {
+      io.r.Fail(binding.status().message());
+      return;
+    }
+    v = *std::move(binding);
+  }
 }
 
 template <typename T> struct IsSequence : std::false_type {};

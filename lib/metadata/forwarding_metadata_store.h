@@ -36,6 +36,8 @@ class ForwardingMetadataStore : public MetadataStore {
   std::vector<std::string> DeadObjects(absl::Time before) override {
     return base_->DeadObjects(before);
   }
+  SecurityMetadata GetSecurity() override { return base_->GetSecurity(); }
+  uint64_t security_revision() override { return base_->security_revision(); }
   absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
                                                absl::Time deadline) override {
     return base_->WaitForHighWatermark(tp, above, deadline);

@@ -9,13 +9,6 @@
 namespace warp::metadata {
 namespace {
 
-CommandResult Error(KafkaError error, std::string message) {
-  CommandResult result;
-  result.error = error;
-  result.message = std::move(message);
-  return result;
-}
-
 // Whether bytes [offset, offset + length) lie in an object of `size` bytes
 // (written so that no sum wraps).
 bool InsideObject(uint64_t offset, uint32_t length, uint64_t size) {
@@ -60,7 +53,7 @@ void MetadataState::Release(uint64_t object_id, int64_t now_ms) {
 
 CommandResult MetadataState::Do(const CommitFile& c) {
   if (object_ids_.count(c.object_key)) {
-    return Error(KafkaError::kInvalidRequest,
+    return CommandError(KafkaError::kInvalidRequest,
                  absl::StrCat("object ", c.object_key, " was already committed"));
   }
   uint64_t object_id = AddObject(c.object_key, c.object_size, c.commit_time_ms);
@@ -113,18 +106,18 @@ CommandResult MetadataState::Do(const CommitFile& c) {
 
 CommandResult MetadataState::Do(const CreateTopic& c) {
   ConfigCheck name = ValidateTopicName(c.name);
-  if (!name.ok()) return Error(name.error, name.message);
+  if (!name.ok()) return CommandError(name.error, name.message);
   if (topics_.count(c.name)) {
-    return Error(KafkaError::kTopicAlreadyExists,
+    return CommandError(KafkaError::kTopicAlreadyExists,
                  absl::StrCat("Topic '", c.name, "' already exists."));
   }
   if (c.partitions <= 0 || c.partitions > kMaxPartitions) {
-    return Error(KafkaError::kInvalidPartitions,
+    return CommandError(KafkaError::kInvalidPartitions,
                  absl::StrCat("Number of partitions must be between 1 and ",
                               kMaxPartitions, "; got ", c.partitions));
   }
   ConfigCheck configs = ValidateTopicConfigs(c.configs);
-  if (!configs.ok()) return Error(configs.error, configs.message);
+  if (!configs.ok()) return CommandError(configs.error, configs.message);
   Topic& topic = topics_[c.name];
   topic.info = TopicInfo{c.name, c.id, c.partitions, c.configs};
   topic.partitions.resize(c.partitions);
@@ -134,7 +127,7 @@ CommandResult MetadataState::Do(const CreateTopic& c) {
 CommandResult MetadataState::Do(const DeleteTopic& c) {
   auto it = topics_.find(c.name);
   if (it == topics_.end()) {
-    return Error(KafkaError::kUnknownTopicOrPartition,
+    return CommandError(KafkaError::kUnknownTopicOrPartition,
                  absl::StrCat("Topic '", c.name, "' does not exist."));
   }
   for (const PartitionLog& log : it->second.partitions) {
@@ -147,18 +140,18 @@ CommandResult MetadataState::Do(const DeleteTopic& c) {
 CommandResult MetadataState::Do(const CreatePartitions& c) {
   auto it = topics_.find(c.topic);
   if (it == topics_.end()) {
-    return Error(KafkaError::kUnknownTopicOrPartition,
+    return CommandError(KafkaError::kUnknownTopicOrPartition,
                  absl::StrCat("Topic '", c.topic, "' does not exist."));
   }
   int32_t current = it->second.info.partitions;
   if (c.new_total <= current) {
-    return Error(KafkaError::kInvalidPartitions,
+    return CommandError(KafkaError::kInvalidPartitions,
                  absl::StrCat("Topic currently has ", current,
                               " partitions, which is higher than or equal to "
                               "the requested ", c.new_total, "."));
   }
   if (c.new_total > kMaxPartitions) {
-    return Error(KafkaError::kInvalidPartitions,
+    return CommandError(KafkaError::kInvalidPartitions,
                  absl::StrCat("at most ", kMaxPartitions, " partitions"));
   }
   it->second.info.partitions = c.new_total;
@@ -169,20 +162,20 @@ CommandResult MetadataState::Do(const CreatePartitions& c) {
 CommandResult MetadataState::Do(const AlterTopicConfigs& c) {
   auto it = topics_.find(c.topic);
   if (it == topics_.end()) {
-    return Error(KafkaError::kUnknownTopicOrPartition,
+    return CommandError(KafkaError::kUnknownTopicOrPartition,
                  absl::StrCat("Topic '", c.topic, "' does not exist."));
   }
   TopicConfigs updated = c.replace ? TopicConfigs{} : it->second.info.configs;
   for (const auto& [k, v] : c.set) updated[k] = v;
   for (const std::string& k : c.remove) updated.erase(k);
   ConfigCheck check = ValidateTopicConfigs(updated);
-  if (!check.ok()) return Error(check.error, check.message);
+  if (!check.ok()) return CommandError(check.error, check.message);
   it->second.info.configs = std::move(updated);
   return {};
 }
 
 CommandResult MetadataState::Do(const AllocateProducerIds& c) {
-  if (c.count <= 0) return Error(KafkaError::kInvalidRequest, "count must be positive");
+  if (c.count <= 0) return CommandError(KafkaError::kInvalidRequest, "count must be positive");
   CommandResult result;
   result.producer_id = next_producer_id_;
   next_producer_id_ += c.count;
@@ -192,7 +185,7 @@ CommandResult MetadataState::Do(const AllocateProducerIds& c) {
 CommandResult MetadataState::Do(const CommitGroupOffsets& c) {
   for (const CommitGroupOffsets::Entry& e : c.offsets) {
     if (FindPartition(e.tp) == nullptr) {
-      return Error(KafkaError::kUnknownTopicOrPartition,
+      return CommandError(KafkaError::kUnknownTopicOrPartition,
                    absl::StrCat(e.tp.topic, "-", e.tp.partition, " does not exist"));
     }
   }
@@ -208,7 +201,7 @@ CommandResult MetadataState::Do(const CommitGroupOffsets& c) {
 CommandResult MetadataState::Do(const DeleteGroupOffsets& c) {
   auto it = groups_.find(c.group);
   if (it == groups_.end()) {
-    return Error(KafkaError::kGroupIdNotFound,
+    return CommandError(KafkaError::kGroupIdNotFound,
                  absl::StrCat("group ", c.group, " has no committed offsets"));
   }
   if (c.partitions.empty()) {
@@ -223,12 +216,12 @@ CommandResult MetadataState::Do(const DeleteGroupOffsets& c) {
 CommandResult MetadataState::Do(const DeleteRecords& c) {
   PartitionLog* log = MutablePartition(c.tp);
   if (log == nullptr) {
-    return Error(KafkaError::kUnknownTopicOrPartition,
+    return CommandError(KafkaError::kUnknownTopicOrPartition,
                  absl::StrCat(c.tp.topic, "-", c.tp.partition, " does not exist"));
   }
   int64_t target = c.before_offset == -1 ? log->high_watermark() : c.before_offset;
   if (target < 0 || target > log->high_watermark()) {
-    return Error(KafkaError::kOffsetOutOfRange,
+    return CommandError(KafkaError::kOffsetOutOfRange,
                  absl::StrCat("offset ", c.before_offset, " is beyond the high watermark ",
                               log->high_watermark()));
   }
@@ -243,13 +236,13 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
   for (const std::string& key : c.inputs) {
     auto id = object_ids_.find(key);
     if (id == object_ids_.end() || objects_[id->second].dead_since_ms >= 0) {
-      return Error(KafkaError::kStaleInput,
+      return CommandError(KafkaError::kStaleInput,
                    absl::StrCat("input object ", key, " is no longer live"));
     }
     inputs.insert(id->second);
   }
   if (object_ids_.count(c.output_key)) {
-    return Error(KafkaError::kInvalidRequest,
+    return CommandError(KafkaError::kInvalidRequest,
                  absl::StrCat("object ", c.output_key, " already exists"));
   }
   // Validate every range before changing anything: all or nothing.
@@ -261,7 +254,7 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
   for (const ReplaceFiles::Range& range : c.ranges) {
     PartitionLog* log = MutablePartition(range.tp);
     if (log == nullptr) {
-      return Error(KafkaError::kStaleInput,
+      return CommandError(KafkaError::kStaleInput,
                    absl::StrCat(range.tp.topic, "-", range.tp.partition, " is gone"));
     }
     size_t first = log->FindEntry(range.base_offset);
@@ -272,14 +265,14 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
         entries[first].base_offset != range.base_offset ||
         entries[last].last_offset != range.last_offset ||
         !InsideObject(range.byte_offset, range.byte_length, c.output_size)) {
-      return Error(KafkaError::kStaleInput,
+      return CommandError(KafkaError::kStaleInput,
                    absl::StrCat("range ", range.base_offset, "-", range.last_offset,
                                 " of ", range.tp.topic, "-", range.tp.partition,
                                 " no longer matches the index"));
     }
     for (size_t i = first; i <= last; ++i) {
       if (!inputs.count(entries[i].object_id)) {
-        return Error(KafkaError::kStaleInput,
+        return CommandError(KafkaError::kStaleInput,
                      absl::StrCat("offset ", entries[i].base_offset, " of ",
                                   range.tp.topic, "-", range.tp.partition,
                                   " is not in the compaction's inputs"));
@@ -287,7 +280,7 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
     }
     for (const Span& other : spans) {
       if (other.log == log && !(last < other.first || first > other.last)) {
-        return Error(KafkaError::kInvalidRequest, "overlapping ranges");
+        return CommandError(KafkaError::kInvalidRequest, "overlapping ranges");
       }
     }
     spans.push_back({log, first, last});

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ struct ObjectRecord {
   int64_t created_ms = 0;
   int64_t dead_since_ms = -1;  // when it stopped holding anything live
 };
+
+// A command's Kafka outcome other than success.
+inline CommandResult CommandError(KafkaError error, std::string message) {
+  CommandResult result;
+  result.error = error;
+  result.message = std::move(message);
+  return result;
+}
 
 class MetadataState {
  public:
@@ -53,6 +62,9 @@ class MetadataState {
   const ObjectRecord* FindObject(absl::string_view key) const;
   size_t object_count() const { return objects_.size(); }
   int64_t next_producer_id() const { return next_producer_id_; }
+  // The ACLs and SCRAM users (security_state.cc).
+  SecurityMetadata Security() const;
+  uint64_t security_revision() const { return security_revision_; }
 
   // The whole state, deterministically serialized; and back. FromSnapshot
   // refuses (DataLoss) a snapshot whose parts do not agree: a topic whose
@@ -81,6 +93,9 @@ class MetadataState {
   CommandResult Do(const RegisterAgent& c);
   CommandResult Do(const ExpireAgents& c);
   CommandResult Do(const RegisterAgentWithListeners& c);
+  CommandResult Do(const AddAcls& c);
+  CommandResult Do(const RemoveAcls& c);
+  CommandResult Do(const AlterScramCredentials& c);
 
   // What FromSnapshot checks after decoding (see there).
   absl::Status CheckReferences() const;
@@ -99,6 +114,11 @@ class MetadataState {
   int64_t next_producer_id_ = 1;
   std::map<std::string, std::map<TopicPartition, GroupOffset>, std::less<>> groups_;
   std::map<std::string, AgentInfo, std::less<>> agents_;
+  // Security (snapshot version 3): ACLs, SCRAM users (user to mechanism to
+  // credential text), and the revision of both.
+  std::set<acl::AclBinding> acls_;
+  std::map<std::string, std::map<std::string, std::string>, std::less<>> scram_users_;
+  uint64_t security_revision_ = 0;
 };
 
 }  // namespace warp::metadata

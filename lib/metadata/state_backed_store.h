@@ -79,6 +79,16 @@ class StateBackedMetadataStore : public MetadataStore {
     return keys;
   }
 
+  SecurityMetadata GetSecurity() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.Security();
+  }
+
+  uint64_t security_revision() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.security_revision();
+  }
+
   absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
                                                absl::Time deadline) override {
     auto moved = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {

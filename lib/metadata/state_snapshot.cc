@@ -12,7 +12,9 @@ namespace warp::metadata {
 constexpr uint32_t kSnapshotMagic = 0x57415053;  // "WAPS"
 // 2: the agents' listeners follow the state, by agent id (version 1 has
 // none; still read).
-constexpr uint32_t kSnapshotVersion = 2;
+// 3: then the security metadata: ACLs, SCRAM users, their revision
+// (versions 1 and 2 have none; still read).
+constexpr uint32_t kSnapshotVersion = 3;
 
 template <typename Io> void Fields(Io& io, IndexEntry& v) {
   io(v.object_id); io(v.byte_offset); io(v.base_offset); io(v.last_offset);
@@ -77,6 +79,10 @@ std::string MetadataState::Snapshot() const {
   std::map<std::string, std::vector<AgentListener>> listeners;
   for (const auto& [id, agent] : agents_) listeners[id] = agent.listeners;
   io(listeners);
+  std::vector<acl::AclBinding> acls(acls_.begin(), acls_.end());
+  io(acls);
+  io(scram_users_);
+  io(security_revision_);
   return out;
 }
 
@@ -87,7 +93,7 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
   if (!io.r.ok() || magic != kSnapshotMagic) {
     return absl::DataLossError("not a warp metadata snapshot");
   }
-  if (version != 1 && version != kSnapshotVersion) {
+  if (version < 1 || version > kSnapshotVersion) {
     return absl::DataLossError(absl::StrCat("unknown snapshot version ", version));
   }
   MetadataState state;
@@ -102,6 +108,16 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
       }
       agent->second.listeners = std::move(list);
     }
+  }
+  if (version >= 3) {
+    std::vector<acl::AclBinding> acls;
+    io(acls);
+    state.acls_.insert(acls.begin(), acls.end());
+    if (io.r.ok() && state.acls_.size() != acls.size()) {
+      return absl::DataLossError("snapshot: an ACL binding is stored twice");
+    }
+    io(state.scram_users_);
+    io(state.security_revision_);
   }
   if (!io.r.ok()) return io.r.status();
   if (!io.r.done()) return absl::DataLossError("trailing bytes after snapshot");

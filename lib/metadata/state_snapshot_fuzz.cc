@@ -45,6 +45,8 @@ void Query(const MetadataState& state) {
     Check(state.GroupOffsets(group) != nullptr);
   }
   (void)state.Agents();
+  const warp::SecurityMetadata security = state.Security();
+  Check(security.revision == state.security_revision());
   for (const ObjectRecord& object :
        state.DeadObjects(std::numeric_limits<int64_t>::max())) {
     (void)state.FindObject(object.key);
@@ -60,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<MetadataState> state = MetadataState::FromSnapshot(input);
   if (!state.ok()) return 0;
   const std::string snapshot = state->Snapshot();
-  // A version-1 snapshot gains the (empty) listeners of its agents.
+  // A version-1 snapshot gains the (empty) listeners of its agents, and
+  // versions 1 and 2 an empty security section (16 bytes).
   uint32_t version = 0;
   std::memcpy(&version, data + 4, 4);
   size_t grown = 0;
@@ -68,6 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     grown = 16;
     for (const warp::AgentInfo& agent : state->Agents()) grown += 16 + agent.id.size();
   }
+  if (version <= 2) grown += 16;
   Check(snapshot.size() <= input.size() + grown);
   absl::StatusOr<MetadataState> again = MetadataState::FromSnapshot(snapshot);
   Check(again.ok());

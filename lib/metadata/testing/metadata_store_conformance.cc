@@ -207,5 +207,33 @@ TEST_P(MetadataStoreConformanceTest, StateSurvivesReopen) {
                 .batches[0].base_offset, 4);
 }
 
+// ACLs and SCRAM users go through the journal like any command: results,
+// revision, and (for durable stores) a reopen.
+TEST_P(MetadataStoreConformanceTest, SecurityMetadataThroughTheStore) {
+  const acl::AclBinding binding{
+      {acl::ResourceType::kTopic, "pay", acl::PatternType::kPrefixed},
+      {"User:alice", "*", acl::AclOperation::kRead, acl::AclPermissionType::kAllow}};
+  EXPECT_EQ(store_->security_revision(), 0u);
+  EXPECT_TRUE(MustExecute(store_.get(), AddAcls{{binding}}).ok());
+  EXPECT_TRUE(MustExecute(store_.get(),
+                          AlterScramCredentials{"alice", {{"SCRAM-SHA-256", "cred"}}, {}})
+                  .ok());
+  EXPECT_EQ(MustExecute(store_.get(), AlterScramCredentials{"bob", {}, {"SCRAM-SHA-256"}}).error,
+            KafkaError::kResourceNotFound);
+  SecurityMetadata security = store_->GetSecurity();
+  EXPECT_EQ(security.revision, 2u);
+  EXPECT_EQ(store_->security_revision(), 2u);
+  EXPECT_EQ(security.acls, std::vector<acl::AclBinding>{binding});
+  EXPECT_EQ(security.scram_users.at("alice").at("SCRAM-SHA-256"), "cred");
+  if (!GetParam().durable) return;
+  store_.reset();
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  security = store_->GetSecurity();
+  EXPECT_EQ(security.revision, 2u);
+  EXPECT_EQ(security.acls, std::vector<acl::AclBinding>{binding});
+  EXPECT_EQ(security.scram_users.at("alice").at("SCRAM-SHA-256"), "cred");
+}
+
 }  // namespace
 }  // namespace warp

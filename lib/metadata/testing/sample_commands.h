@@ -68,6 +68,26 @@ inline std::vector<Command> SampleCommands() {
   commands.push_back(DeleteGroupOffsets{"billing", {{"orders", 1}}});
   commands.push_back(DeleteTopic{"events", 9000});
   commands.push_back(ForgetObjects{{"c/data/0000000000000001-a-1"}});
+  using acl::AclOperation;
+  using acl::AclPermissionType;
+  using acl::PatternType;
+  using acl::ResourceType;
+  commands.push_back(AddAcls{
+      {{{ResourceType::kTopic, "orders", PatternType::kLiteral},
+        {"User:alice", "*", AclOperation::kWrite, AclPermissionType::kAllow}},
+       {{ResourceType::kGroup, "bill", PatternType::kPrefixed},
+        {"User:bob", "10.0.0.7", AclOperation::kRead, AclPermissionType::kAllow}},
+       {{ResourceType::kCluster, "kafka-cluster", PatternType::kLiteral},
+        {"User:*", "*", AclOperation::kAlter, AclPermissionType::kDeny}}}});
+  commands.push_back(RemoveAcls{
+      {{{ResourceType::kTopic, "orders", PatternType::kLiteral},
+        {"User:alice", "*", AclOperation::kWrite, AclPermissionType::kAllow}}}});
+  commands.push_back(AlterScramCredentials{
+      "alice",
+      {{"SCRAM-SHA-256",
+        "1:SCRAM-SHA-256:4096:W22ZaJ0SNY7soEsUEjb6gQ==:WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
+        "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="}},
+      {}});
   return commands;
 }
 

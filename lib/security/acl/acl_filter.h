@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
-#include "lib/security/acl/acl.h"
+#include "warp/acl.h"
 
 namespace warp::acl {
 

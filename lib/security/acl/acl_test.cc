@@ -1,4 +1,4 @@
-#include "lib/security/acl/acl.h"
+#include "warp/acl.h"
 
 #include "gtest/gtest.h"
 

@@ -40,7 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/security/acl/acl.h"
+#include "warp/acl.h"
 
 namespace warp::acl {
 

@@ -5,11 +5,13 @@
 //
 // The semantics are Apache Kafka's (org.apache.kafka.common.acl and
 // .resource, AclControlManager, AclApis); docs/acl-format.md describes the
-// model and the stored encoding (acl_codec.h).
+// model and the stored encoding (lib/security/acl/acl_codec.h). Public
+// because the metadata store keeps bindings (AddAcls, RemoveAcls, ListAcls);
+// the functions are implemented by //lib/security/acl:acl.
 //
 // Thread-safety: value types and pure functions.
-#ifndef WARP_LIB_SECURITY_ACL_ACL_H_
-#define WARP_LIB_SECURITY_ACL_ACL_H_
+#ifndef WARP_ACL_H_
+#define WARP_ACL_H_
 
 #include <compare>
 #include <cstdint>
@@ -179,4 +181,4 @@ absl::Status ValidateAclBinding(const AclBinding& binding);
 
 }  // namespace warp::acl
 
-#endif  // WARP_LIB_SECURITY_ACL_ACL_H_
+#endif  // WARP_ACL_H_

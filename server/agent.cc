@@ -61,6 +61,21 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
                                      metadata.status().message()));
   }
   agent->metadata_ = InstrumentMetadataStore(*std::move(metadata), &agent->metrics_);
+  agent->security_ = std::make_unique<ClusterSecurity>(agent->metadata_.get(), config.security);
+  if (!config.sasl_mechanisms.empty()) {
+    agent->sasl_users_ = std::make_unique<ChainedCredentialStore>(config.sasl_static_users,
+                                                                  agent->security_.get());
+    sasl::SaslAuthenticatorFactory::Options sasl_options;
+    sasl_options.store = agent->sasl_users_.get();
+    sasl_options.mechanisms = config.sasl_mechanisms;
+    absl::StatusOr<std::unique_ptr<sasl::SaslAuthenticatorFactory>> factory =
+        sasl::SaslAuthenticatorFactory::Create(std::move(sasl_options));
+    if (!factory.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--sasl_mechanisms: ", factory.status().message()));
+    }
+    agent->sasl_ = *std::move(factory);
+  }
   engine::BlockCacheOptions cache_options;
   cache_options.capacity_bytes = config.cache_bytes;
   agent->cache_ = std::make_unique<engine::BlockCache>(agent->bucket_.get(), cache_options);
@@ -194,6 +209,7 @@ Agent::~Agent() {
   groups_.reset();      // stops the group timers; answers waiting members
   producer_.reset();    // flushes what is pending
   membership_.reset();  // stops renewing (the lease runs out unless Leave()d)
+  security_.reset();    // stops reading the ACLs
 }
 
 bool Agent::HasRole(absl::string_view role) const {

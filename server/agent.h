@@ -18,6 +18,7 @@
 #include "lib/compaction/jobs_runner.h"
 #include "lib/engine/block_cache.h"
 #include "server/groups/coordinator.h"
+#include "server/cluster_security.h"
 #include "server/groups/placement.h"
 #include "server/membership.h"
 #include "server/metrics.h"
@@ -47,9 +48,16 @@ struct AgentConfig {
   // Every Kafka listener and the address it advertises (--listeners,
   // --advertised_listeners); empty: one, at advertised_host:port.
   std::vector<AgentListener> listeners;
-  // SASL for the SASL listeners (--sasl_mechanisms, --sasl_users_file);
-  // null when warpd has none. Shared by every connection.
-  std::shared_ptr<const sasl::SaslAuthenticatorFactory> sasl;
+  // SASL for the SASL listeners: the mechanisms offered (--sasl_mechanisms;
+  // empty: warpd has no SASL listener) and the static users
+  // (--sasl_users_file; null: none). Logins look users up there first, then
+  // among the journal's SCRAM users (AlterUserScramCredentials). The store
+  // is not owned and must outlive the agent.
+  std::vector<std::string> sasl_mechanisms;
+  const sasl::CredentialStore* sasl_static_users = nullptr;
+  // ACLs and their options (--authorizer, --super_users,
+  // --allow_everyone_if_no_acl_found) and how often they are re-read.
+  ClusterSecurityOptions security;
   absl::Duration flush_interval = absl::Milliseconds(250);
   uint64_t flush_bytes = 8 << 20;
   bool auto_create_topics = true;
@@ -105,6 +113,11 @@ class Agent {
   groups::Coordinator& groups() { return *groups_; }
   // The live agents of the cluster, this one included.
   Membership& membership() { return *membership_; }
+  // The ACLs and SCRAM users of the cluster, as this agent enforces them.
+  ClusterSecurity& security() { return *security_; }
+  // SASL logins (SaslHandshake); null without sasl_mechanisms. Shared by
+  // every connection.
+  const sasl::SaslAuthenticatorFactory* sasl() const { return sasl_.get(); }
   bool HasRole(absl::string_view role) const;
 
   // The topic `name`, from this replica or, when it does not know the topic
@@ -124,6 +137,9 @@ class Agent {
   int32_t node_id_ = 0;
   std::unique_ptr<ObjectStore> bucket_;
   std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<ClusterSecurity> security_;
+  std::unique_ptr<ChainedCredentialStore> sasl_users_;
+  std::unique_ptr<sasl::SaslAuthenticatorFactory> sasl_;
   std::unique_ptr<engine::BlockCache> cache_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Fetcher> fetcher_;

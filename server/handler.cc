@@ -11,6 +11,8 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
     RegisterAdminHandlers(*t);
     RegisterGroupHandlers(*t);
     RegisterSaslHandlers(*t);
+    RegisterAclHandlers(*t);
+    RegisterScramHandlers(*t);
     return t;
   }();
   return *table;

@@ -39,6 +39,8 @@ void RegisterAdminHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterTopicHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterGroupHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterSaslHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterAclHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterScramHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
 // The ApiVersions answer: each API of served_apis.txt that has a handler in
 // Handlers(), at its served versions. One source of truth: an API with a

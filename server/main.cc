@@ -56,8 +56,22 @@ ABSL_FLAG(std::string, sasl_mechanisms, "SCRAM-SHA-512,SCRAM-SHA-256,PLAIN",
           "SASL mechanisms the SASL listeners offer: any of PLAIN, SCRAM-SHA-256, "
           "SCRAM-SHA-512.");
 ABSL_FLAG(std::string, sasl_users_file, "",
-          "Users of the SASL listeners: one NAME:PASSWORD a line (# comments). Needed by "
-          "SASL_PLAINTEXT and SASL_SSL listeners.");
+          "Static users of the SASL listeners: one NAME:PASSWORD a line (# comments), read "
+          "again on SIGHUP. SCRAM users created with AlterUserScramCredentials (warpctl users "
+          "set) are kept in the metadata journal beside them.");
+ABSL_FLAG(std::string, authorizer, "none",
+          "none: every client may do everything (only allowed on loopback listeners without "
+          "--allow_insecure); acl: Kafka's ACLs (CreateAcls...), kept in the metadata journal "
+          "and enforced by every agent.");
+ABSL_FLAG(std::string, super_users, "",
+          "Principals allowed everything whatever the ACLs say, as Kafka's super.users: "
+          "User:admin;User:ops.");
+ABSL_FLAG(bool, allow_everyone_if_no_acl_found, false,
+          "With --authorizer=acl, allow a resource no ACL applies to (Kafka's "
+          "allow.everyone.if.no.acl.found).");
+ABSL_FLAG(bool, allow_insecure, false,
+          "Start with --authorizer=none on a listener other machines can reach: anyone "
+          "reaching it may produce, read and delete everything.");
 ABSL_FLAG(std::string, tls_client_auth, "none",
           "Client certificates on TLS listeners: none, requested or required (mTLS).");
 ABSL_FLAG(std::string, advertised_address, "",
@@ -148,6 +162,8 @@ void OnHangUp(int) { reload_requested = 1; }
 
 bool SplitHostPort(const std::string& flag, const std::string& value, std::string* host,
                    int* port);
+bool ConfigureAuthorization(const std::vector<warp::server::Listener>& listeners,
+                            warp::server::AgentConfig* config);
 
 // The Kafka listeners: --listeners (with its map and advertised
 // addresses), else one PLAINTEXT listener at --kafka_listen advertising
@@ -183,6 +199,43 @@ bool ListenersFromFlags(std::vector<warp::server::Listener>* out) {
     }
   }
   *out = *std::move(parsed);
+  return true;
+}
+
+// --authorizer, --super_users, --allow_everyone_if_no_acl_found and
+// --allow_insecure into `config`. False after printing why they are wrong, or
+// why warpd will not start open to every client on a listener other machines
+// reach.
+bool ConfigureAuthorization(const std::vector<warp::server::Listener>& listeners,
+                            warp::server::AgentConfig* config) {
+  const std::string authorizer = absl::GetFlag(FLAGS_authorizer);
+  if (authorizer != "none" && authorizer != "acl") {
+    std::fprintf(stderr, "warpd: --authorizer=%s: none or acl\n", authorizer.c_str());
+    return false;
+  }
+  absl::StatusOr<std::vector<std::string>> super_users =
+      warp::acl::ParseSuperUsers(absl::GetFlag(FLAGS_super_users));
+  if (!super_users.ok()) {
+    std::fprintf(stderr, "warpd: --super_users: %s\n",
+                 std::string(super_users.status().message()).c_str());
+    return false;
+  }
+  config->security.enforce_acls = authorizer == "acl";
+  config->security.acl.super_users = *std::move(super_users);
+  config->security.acl.allow_everyone_if_no_acl_found =
+      absl::GetFlag(FLAGS_allow_everyone_if_no_acl_found);
+  if (authorizer == "none" && !absl::GetFlag(FLAGS_allow_insecure)) {
+    for (const warp::server::Listener& l : listeners) {
+      if (warp::server::IsLoopbackHost(l.host)) continue;
+      std::fprintf(stderr,
+                   "warpd: listener %s (%s:%d) is reachable from other machines, and with "
+                   "--authorizer=none anyone reaching it may produce, read, delete topics and "
+                   "change configs. Give --authorizer=acl (with SASL or TLS listeners and "
+                   "--super_users), or --allow_insecure to run open on purpose.\n",
+                   l.name.c_str(), l.host.empty() ? "0.0.0.0" : l.host.c_str(), l.port);
+      return false;
+    }
+  }
   return true;
 }
 
@@ -324,35 +377,24 @@ int main(int argc, char** argv) {
     }
   }
   std::shared_ptr<warp::server::TlsContext> tls;
-  // Outlives the agent, whose SASL factory reads it.
+  // Outlives the agent, whose SASL logins read it.
   std::unique_ptr<warp::server::ReloadingUsers> sasl_users;
+  if (!ConfigureAuthorization(listeners, &config)) return 2;
   for (const warp::server::Listener& l : listeners) {
-    if (warp::server::UsesSasl(l.protocol) && config.sasl == nullptr) {
-      if (absl::GetFlag(FLAGS_sasl_users_file).empty()) {
-        std::fprintf(stderr, "warpd: listener %s uses SASL: give --sasl_users_file\n",
-                     l.name.c_str());
-        return 2;
-      }
-      absl::StatusOr<std::unique_ptr<warp::server::ReloadingUsers>> store =
-          warp::server::ReloadingUsers::Open(absl::GetFlag(FLAGS_sasl_users_file));
-      if (!store.ok()) {
-        std::fprintf(stderr, "warpd: --sasl_users_file: %s\n",
-                     std::string(store.status().message()).c_str());
-        return 2;
-      }
-      sasl_users = *std::move(store);
-      warp::sasl::SaslAuthenticatorFactory::Options sasl_options;
-      sasl_options.store = sasl_users.get();
-      sasl_options.mechanisms = std::vector<std::string>(absl::StrSplit(
+    if (warp::server::UsesSasl(l.protocol) && config.sasl_mechanisms.empty()) {
+      config.sasl_mechanisms = std::vector<std::string>(absl::StrSplit(
           absl::GetFlag(FLAGS_sasl_mechanisms), ',', absl::SkipWhitespace()));
-      absl::StatusOr<std::unique_ptr<warp::sasl::SaslAuthenticatorFactory>> factory =
-          warp::sasl::SaslAuthenticatorFactory::Create(std::move(sasl_options));
-      if (!factory.ok()) {
-        std::fprintf(stderr, "warpd: --sasl_mechanisms: %s\n",
-                     std::string(factory.status().message()).c_str());
-        return 2;
+      if (!absl::GetFlag(FLAGS_sasl_users_file).empty()) {
+        absl::StatusOr<std::unique_ptr<warp::server::ReloadingUsers>> store =
+            warp::server::ReloadingUsers::Open(absl::GetFlag(FLAGS_sasl_users_file));
+        if (!store.ok()) {
+          std::fprintf(stderr, "warpd: --sasl_users_file: %s\n",
+                       std::string(store.status().message()).c_str());
+          return 2;
+        }
+        sasl_users = *std::move(store);
+        config.sasl_static_users = sasl_users.get();
       }
-      config.sasl = *std::move(factory);
     }
     if (warp::server::UsesTls(l.protocol) && tls == nullptr) {
       absl::StatusOr<warp::server::TlsClientAuth> auth =

@@ -1,5 +1,6 @@
 // Config and cluster APIs: DescribeConfigs, AlterConfigs,
 // IncrementalAlterConfigs and DescribeCluster.
+#include "server/authorization.h"
 #include "server/handlers/admin_support.h"
 #include "server/groups/placement.h"
 #include "server/routing.h"
@@ -107,17 +108,34 @@ std::vector<BrokerConfig> BrokerConfigs(const Agent& agent) {
   return out;
 }
 
+// DESCRIBE_CONFIGS (describe) or ALTER_CONFIGS (alter) on the topic, or on
+// the cluster for a broker: TOPIC_ / CLUSTER_AUTHORIZATION_FAILED otherwise.
+ApiError CheckConfigAccess(const RequestAuthorizer& auth, acl::AclOperation operation,
+                           int8_t resource_type, const std::string& name) {
+  if (resource_type == kResourceTopic && !auth.Topic(operation, name)) {
+    return Error(ErrorCode::kTopicAuthorizationFailed, "Authorization failed.");
+  }
+  if (resource_type == kResourceBroker && !auth.Cluster(operation)) {
+    return Error(ErrorCode::kClusterAuthorizationFailed, "Cluster authorization failed.");
+  }
+  return {};
+}
+
 void HandleDescribeConfigs(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<DescribeConfigsRequest>(request);
   Agent& agent = *ctx.agent;
   (void)agent.metadata().Sync();  // show configs altered through any agent
   DescribeConfigsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const auto& resource : req.resources) {
     DescribeConfigsResponse::DescribeConfigsResult& r = resp.results.emplace_back();
     r.resource_type = resource.resource_type;
     r.resource_name = resource.resource_name;
-    ApiError e;
-    if (resource.resource_type == kResourceTopic) {
+    ApiError e = CheckConfigAccess(auth, acl::AclOperation::kDescribeConfigs,
+                                   resource.resource_type, resource.resource_name);
+    if (!e.ok()) {
+      // Denied: answered below without configs.
+    } else if (resource.resource_type == kResourceTopic) {
       std::optional<TopicInfo> topic;
       e = LookUpTopicResource(agent, resource.resource_name, &topic);
       if (e.ok()) DescribeTopicConfigs(req, resource, *topic, &r.configs);
@@ -206,6 +224,7 @@ void HandleAlterConfigs(const HandlerContext& ctx, Request& request, Reply reply
   absl::flat_hash_map<std::string, int> count;
   for (const auto& r : req.resources) ++count[ResourceKey(r.resource_type, r.resource_name)];
   absl::flat_hash_set<std::string> answered;
+  const RequestAuthorizer auth(ctx);
   AlterConfigsResponse resp;
   for (const auto& resource : req.resources) {
     std::string key = ResourceKey(resource.resource_type, resource.resource_name);
@@ -216,6 +235,11 @@ void HandleAlterConfigs(const HandlerContext& ctx, Request& request, Reply reply
     ApiError e;
     if (count[key] > 1) {
       e = Error(ErrorCode::kInvalidRequest, "Duplicate resource.");
+    } else if (ApiError denied = CheckConfigAccess(auth, acl::AclOperation::kAlterConfigs,
+                                                   resource.resource_type,
+                                                   resource.resource_name);
+               !denied.ok()) {
+      e = std::move(denied);
     } else if (resource.resource_type == kResourceTopic) {
       e = AlterTopic(agent, req.validate_only, resource);
     } else if (resource.resource_type == kResourceBroker) {
@@ -301,6 +325,7 @@ void HandleIncrementalAlterConfigs(const HandlerContext& ctx, Request& request,
   absl::flat_hash_map<std::string, int> count;
   for (const auto& r : req.resources) ++count[ResourceKey(r.resource_type, r.resource_name)];
   absl::flat_hash_set<std::string> answered;
+  const RequestAuthorizer auth(ctx);
   IncrementalAlterConfigsResponse resp;
   for (const auto& resource : req.resources) {
     std::string key = ResourceKey(resource.resource_type, resource.resource_name);
@@ -312,6 +337,11 @@ void HandleIncrementalAlterConfigs(const HandlerContext& ctx, Request& request,
     ApiError e;
     if (count[key] > 1) {
       e = Error(ErrorCode::kInvalidRequest, "Duplicate resource.");
+    } else if (ApiError denied = CheckConfigAccess(auth, acl::AclOperation::kAlterConfigs,
+                                                   resource.resource_type,
+                                                   resource.resource_name);
+               !denied.ok()) {
+      e = std::move(denied);
     } else if (resource.resource_type == kResourceTopic) {
       e = IncrementalAlterTopic(agent, req.validate_only, resource);
     } else if (resource.resource_type == kResourceBroker) {
@@ -349,13 +379,14 @@ void HandleDescribeCluster(const HandlerContext& ctx, Request& request, Reply re
   if (!agent.config().zone.empty()) broker.rack = agent.config().zone;
   resp.cluster_authorized_operations = std::numeric_limits<int32_t>::min();
   if (req.include_cluster_authorized_operations) {
-    // No authorizer: every operation the CLUSTER resource supports, as Kafka
-    // reports without one (AclOperation codes: CREATE 5, ALTER 7, DESCRIBE 8,
-    // CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11,
-    // IDEMPOTENT_WRITE 12).
-    int32_t ops = 0;
-    for (int op : {5, 7, 8, 9, 10, 11, 12}) ops |= int32_t{1} << op;
-    resp.cluster_authorized_operations = ops;
+    // As Kafka: the operations allowed on the cluster to who may describe
+    // it (every one the CLUSTER resource supports without an authorizer),
+    // none to others.
+    const RequestAuthorizer auth(ctx);
+    resp.cluster_authorized_operations =
+        auth.Cluster(acl::AclOperation::kDescribe)
+            ? auth.AuthorizedOperations(acl::ResourceType::kCluster, acl::kClusterResourceName)
+            : 0;
   }
   reply(Response(std::move(resp)));
 }

@@ -14,6 +14,7 @@
 #include "lib/metadata/topic_config.h"
 #include "lib/protocol/messages/request_codec.h"
 #include "lib/protocol/record/record_batch.h"
+#include "server/authorization.h"
 #include "server/handler.h"
 #include "server/groups/placement.h"
 #include "server/routing.h"
@@ -22,6 +23,7 @@ namespace warp::server {
 namespace {
 
 using namespace kafka;  // NOLINT: the handlers speak the protocol's names
+using acl::AclOperation;
 
 // How long a client whose connection is over its byte budget is asked to
 // wait before its next fetch (the response's throttle time).
@@ -109,6 +111,7 @@ std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
 void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<MetadataRequest>(request);
   Agent& agent = *ctx.agent;
+  const RequestAuthorizer auth(ctx);
   MetadataResponse resp;
   std::vector<Broker> brokers = BrokersFor(ctx);
   for (const Broker& b : brokers) {
@@ -121,11 +124,25 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
   }
   resp.controller_id = brokers.front().node_id;
   resp.cluster_id = agent.cluster_id();
+  if (req.include_cluster_authorized_operations) {
+    resp.cluster_authorized_operations =
+        auth.Cluster(AclOperation::kDescribe)
+            ? auth.AuthorizedOperations(acl::ResourceType::kCluster, acl::kClusterResourceName)
+            : 0;
+  }
+  auto describe = [&](const TopicInfo& topic) {
+    resp.topics.push_back(DescribeTopic(brokers, topic));
+    if (req.include_topic_authorized_operations) {
+      resp.topics.back().topic_authorized_operations =
+          auth.AuthorizedOperations(acl::ResourceType::kTopic, topic.name);
+    }
+  };
   bool all = !req.topics.has_value() ||
              (ctx.header.api_version == 0 && req.topics->empty());
   if (all) {
+    // Only the topics the principal may describe, as Kafka lists them.
     for (const TopicInfo& topic : agent.metadata().ListTopics()) {
-      resp.topics.push_back(DescribeTopic(brokers, topic));
+      if (auth.Topic(AclOperation::kDescribe, topic.name)) describe(topic);
     }
   } else {
     bool may_create = ctx.header.api_version < 4 || req.allow_auto_topic_creation;
@@ -141,6 +158,12 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
       std::string name = t.name.value_or("");
       MetadataResponse::MetadataResponseTopic missing;
       missing.name = name;
+      // Whether the topic exists is not disclosed to who may not describe it.
+      if (!auth.Topic(AclOperation::kDescribe, name)) {
+        missing.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+        resp.topics.push_back(missing);
+        continue;
+      }
       if (!metadata::ValidateTopicName(name).ok()) {
         missing.error_code = ErrorCodeFor(KafkaError::kInvalidTopic);
         resp.topics.push_back(missing);
@@ -153,7 +176,11 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
       }
       if (!topic.has_value()) {
         if (may_create && agent.config().auto_create_topics &&
-            creations >= kMaxAutoCreatesPerMetadata) {
+            !auth.Cluster(AclOperation::kCreate) && !auth.Topic(AclOperation::kCreate, name)) {
+          // Auto-creation needs CREATE on the cluster or on the topic.
+          missing.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+        } else if (may_create && agent.config().auto_create_topics &&
+                   creations >= kMaxAutoCreatesPerMetadata) {
           missing.error_code = ToInt16(ErrorCode::kLeaderNotAvailable);
         } else if (may_create && (++creations, agent.MaybeAutoCreate(name))) {
           topic = agent.metadata().GetTopic(name);
@@ -165,7 +192,7 @@ void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
           continue;
         }
       }
-      resp.topics.push_back(DescribeTopic(brokers, *topic));
+      describe(*topic);
     }
   }
   reply(Response(std::move(resp)));
@@ -225,10 +252,16 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
   // only agents like it, so a producer here was bootstrapped on the wrong
   // agents): a clear, permanent error rather than endless retries.
   bool produces = agent.HasRole(kRoleProduce);
+  const RequestAuthorizer auth(ctx);
+  const bool transaction_denied =
+      req.transactional_id.has_value() &&
+      !auth.TransactionalId(AclOperation::kWrite, *req.transactional_id);
   for (auto& topic : req.topic_data) {
     ProduceResponse::TopicProduceResponse& tr = resp->responses.emplace_back();
     tr.name = topic.name;
-    std::optional<TopicInfo> info = agent.FindTopic(topic.name);
+    const bool topic_denied = !auth.Topic(AclOperation::kWrite, topic.name);
+    std::optional<TopicInfo> info =
+        topic_denied || transaction_denied ? std::nullopt : agent.FindTopic(topic.name);
     tr.partition_responses.reserve(topic.partition_data.size());
     for (auto& part : topic.partition_data) {
       ProduceResponse::PartitionProduceResponse& pr = tr.partition_responses.emplace_back();
@@ -236,6 +269,10 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
       pr.base_offset = -1;
       if (!acks_ok) {
         pr.error_code = ErrorCodeFor(KafkaError::kInvalidRequiredAcks);
+      } else if (transaction_denied) {
+        pr.error_code = ToInt16(ErrorCode::kTransactionalIdAuthorizationFailed);
+      } else if (topic_denied) {
+        pr.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
       } else if (!produces) {
         pr.error_code = ErrorCodeFor(KafkaError::kInvalidRequest);
         pr.error_message = absl::StrCat("agent ", agent.config().agent_id,
@@ -326,7 +363,13 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   }
   absl::Time start = absl::Now();
   std::vector<FetchPartition> partitions;
+  // Topics the principal may not read are answered
+  // TOPIC_AUTHORIZATION_FAILED and not fetched.
+  const RequestAuthorizer auth(ctx);
+  auto denied = std::make_shared<std::vector<bool>>();
   for (const auto& topic : req.topics) {
+    denied->push_back(!auth.Topic(AclOperation::kRead, topic.topic));
+    if (denied->back()) continue;
     for (const auto& p : topic.partitions) {
       partitions.push_back({{topic.topic, p.partition}, p.fetch_offset,
                             static_cast<uint64_t>(std::max(0, p.partition_max_bytes))});
@@ -394,7 +437,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
   Agent* agent_ptr = &agent;
   auto answer =
-      [topics, agent_ptr, start, unsynced, memory,
+      [topics, denied, agent_ptr, start, unsynced, memory,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
         FetchResponse resp;
@@ -406,12 +449,19 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
         // pipelined fetches queue 512 batches.
         if (memory != nullptr && memory->starved()) resp.throttle_time_ms = kOverBudgetThrottleMs;
         size_t i = 0;
-        for (const auto& topic : *topics) {
+        for (size_t t = 0; t < topics->size(); ++t) {
+          const auto& topic = (*topics)[t];
           FetchResponse::FetchableTopicResponse& tr = resp.responses.emplace_back();
           tr.topic = topic.topic;
           for (const auto& p : topic.partitions) {
             FetchResponse::PartitionData& pd = tr.partitions.emplace_back();
             pd.partition_index = p.partition;
+            if ((*denied)[t]) {
+              pd.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+              pd.high_watermark = -1;
+              pd.records = std::string();
+              continue;
+            }
             if (!fetched.ok()) {
               pd.error_code = FetchErrorCodeFor(fetched.status());
               pd.high_watermark = -1;
@@ -477,12 +527,18 @@ void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply)
   // cannot be read, clients are told to retry rather than given a guess.
   bool unsynced = !agent.metadata().Sync().ok();
   ListOffsetsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const auto& topic : req.topics) {
     auto& tr = resp.topics.emplace_back();
     tr.name = topic.name;
+    const bool topic_denied = !auth.Topic(AclOperation::kDescribe, topic.name);
     for (const auto& p : topic.partitions) {
       auto& pr = tr.partitions.emplace_back();
       pr.partition_index = p.partition_index;
+      if (topic_denied) {
+        pr.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+        continue;
+      }
       TopicPartition tp{topic.name, p.partition_index};
       absl::StatusOr<PartitionOffsets> offsets = agent.metadata().GetOffsets(tp);
       if (!offsets.ok()) {
@@ -523,8 +579,19 @@ void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply)
 void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<InitProducerIdRequest>(request);
   InitProducerIdResponse resp;
+  const RequestAuthorizer auth(ctx);
   if (req.transactional_id.has_value()) {
-    resp.error_code = ErrorCodeFor(KafkaError::kInvalidRequest);
+    resp.error_code = auth.TransactionalId(AclOperation::kWrite, *req.transactional_id)
+                          ? ErrorCodeFor(KafkaError::kInvalidRequest)
+                          : ToInt16(ErrorCode::kTransactionalIdAuthorizationFailed);
+    reply(Response(std::move(resp)));
+    return;
+  }
+  // An idempotent producer: IDEMPOTENT_WRITE on the cluster, or WRITE on
+  // some topic (Kafka since KIP-679).
+  if (!auth.Cluster(AclOperation::kIdempotentWrite) &&
+      !auth.Any(AclOperation::kWrite, acl::ResourceType::kTopic)) {
+    resp.error_code = ToInt16(ErrorCode::kClusterAuthorizationFailed);
     reply(Response(std::move(resp)));
     return;
   }

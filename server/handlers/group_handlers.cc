@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/protocol/messages/errors.h"
+#include "server/authorization.h"
 #include "server/groups/coordinator.h"
 #include "server/handler.h"
 #include "server/routing.h"
@@ -18,6 +19,7 @@ namespace warp::server {
 namespace {
 
 using namespace kafka;  // NOLINT: the handlers speak the protocol's names
+using acl::AclOperation;
 using groups::Coordinator;
 
 constexpr int8_t kKeyTypeGroup = 0;
@@ -38,9 +40,17 @@ struct CoordinatorAnswer {
   int32_t port = -1;
 };
 
-CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key,
-                          const std::string& listener) {
+CoordinatorAnswer FindOne(Agent& agent, const RequestAuthorizer& auth, int8_t key_type,
+                          const std::string& key, const std::string& listener) {
   CoordinatorAnswer answer;
+  if (key_type == kKeyTypeGroup && !auth.Group(AclOperation::kDescribe, key)) {
+    answer.error = ErrorCode::kGroupAuthorizationFailed;
+    return answer;
+  }
+  if (key_type == kKeyTypeTransaction && !auth.TransactionalId(AclOperation::kDescribe, key)) {
+    answer.error = ErrorCode::kTransactionalIdAuthorizationFailed;
+    return answer;
+  }
   if (key_type == kKeyTypeTransaction) {
     // Until transactions land: the one FindCoordinator error that clients
     // (librdkafka, the Java client, kafkajs) take as final, so that a
@@ -70,9 +80,10 @@ CoordinatorAnswer FindOne(Agent& agent, int8_t key_type, const std::string& key,
 void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<FindCoordinatorRequest>(request);
   FindCoordinatorResponse resp;
+  const RequestAuthorizer auth(ctx);
   if (ctx.header.api_version >= 4) {
     for (const std::string& key : req.coordinator_keys) {
-      CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, key, ctx.listener);
+      CoordinatorAnswer a = FindOne(*ctx.agent, auth, req.key_type, key, ctx.listener);
       FindCoordinatorResponse::Coordinator& c = resp.coordinators.emplace_back();
       c.key = key;
       c.node_id = a.node_id;
@@ -82,7 +93,7 @@ void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply re
       c.error_message = NullIfEmpty(a.message);
     }
   } else {
-    CoordinatorAnswer a = FindOne(*ctx.agent, req.key_type, req.key, ctx.listener);
+    CoordinatorAnswer a = FindOne(*ctx.agent, auth, req.key_type, req.key, ctx.listener);
     resp.error_code = ToInt16(a.error);
     resp.error_message = NullIfEmpty(a.message);
     resp.node_id = a.node_id;
@@ -95,6 +106,15 @@ void HandleFindCoordinator(const HandlerContext& ctx, Request& request, Reply re
 void HandleJoinGroup(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<JoinGroupRequest>(request);
   int16_t version = ctx.header.api_version;
+  if (!RequestAuthorizer(ctx).Group(AclOperation::kRead, req.group_id)) {
+    JoinGroupResponse resp;
+    resp.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+    resp.generation_id = -1;
+    resp.member_id = "";
+    if (version >= 7) resp.protocol_name = std::nullopt;
+    reply(Response(std::move(resp)));
+    return;
+  }
   groups::JoinRequest join;
   join.member_id = req.member_id;
   join.group_instance_id = req.group_instance_id;
@@ -129,6 +149,12 @@ void HandleJoinGroup(const HandlerContext& ctx, Request& request, Reply reply) {
 
 void HandleSyncGroup(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<SyncGroupRequest>(request);
+  if (!RequestAuthorizer(ctx).Group(AclOperation::kRead, req.group_id)) {
+    SyncGroupResponse resp;
+    resp.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+    reply(Response(std::move(resp)));
+    return;
+  }
   groups::SyncRequest sync;
   sync.member_id = req.member_id;
   sync.group_instance_id = req.group_instance_id;
@@ -151,6 +177,11 @@ void HandleSyncGroup(const HandlerContext& ctx, Request& request, Reply reply) {
 void HandleHeartbeat(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<HeartbeatRequest>(request);
   HeartbeatResponse resp;
+  if (!RequestAuthorizer(ctx).Group(AclOperation::kRead, req.group_id)) {
+    resp.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+    reply(Response(std::move(resp)));
+    return;
+  }
   resp.error_code = ToInt16(ctx.agent->groups().Heartbeat(
       req.group_id, {req.member_id, req.group_instance_id}, req.generation_id));
   reply(Response(std::move(resp)));
@@ -158,6 +189,12 @@ void HandleHeartbeat(const HandlerContext& ctx, Request& request, Reply reply) {
 
 void HandleLeaveGroup(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<LeaveGroupRequest>(request);
+  if (!RequestAuthorizer(ctx).Group(AclOperation::kRead, req.group_id)) {
+    LeaveGroupResponse resp;
+    resp.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+    reply(Response(std::move(resp)));
+    return;
+  }
   bool batched = ctx.header.api_version >= 3;
   std::vector<groups::MemberIdentity> members;
   if (batched) {
@@ -184,26 +221,43 @@ void HandleLeaveGroup(const HandlerContext& ctx, Request& request, Reply reply) 
 
 void HandleOffsetCommit(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<OffsetCommitRequest>(request);
+  const RequestAuthorizer auth(ctx);
+  const bool group_denied = !auth.Group(AclOperation::kRead, req.group_id);
+  // Topics the principal may not read are answered TOPIC_AUTHORIZATION_FAILED
+  // and not committed.
+  std::vector<bool> topic_denied;
   std::vector<groups::CommitEntry> entries;
   for (auto& topic : req.topics) {
+    topic_denied.push_back(!group_denied && !auth.Topic(AclOperation::kRead, topic.name));
+    if (group_denied || topic_denied.back()) continue;
     for (auto& p : topic.partitions) {
       entries.push_back({{topic.name, p.partition_index}, p.committed_offset,
                          p.committed_leader_epoch, p.committed_metadata.value_or("")});
     }
   }
-  absl::StatusOr<std::vector<ErrorCode>> result = ctx.agent->groups().CommitOffsets(
-      req.group_id, {req.member_id, req.group_instance_id}, req.generation_id_or_member_epoch,
-      std::move(entries));
+  absl::StatusOr<std::vector<ErrorCode>> result = std::vector<ErrorCode>();
+  if (!entries.empty()) {
+    result = ctx.agent->groups().CommitOffsets(
+        req.group_id, {req.member_id, req.group_instance_id}, req.generation_id_or_member_epoch,
+        std::move(entries));
+  }
   OffsetCommitResponse resp;
   size_t i = 0;
-  for (const auto& topic : req.topics) {
+  for (size_t t = 0; t < req.topics.size(); ++t) {
+    const auto& topic = req.topics[t];
     OffsetCommitResponse::OffsetCommitResponseTopic& tr = resp.topics.emplace_back();
     tr.name = topic.name;
     for (const auto& p : topic.partitions) {
       OffsetCommitResponse::OffsetCommitResponsePartition& pr = tr.partitions.emplace_back();
       pr.partition_index = p.partition_index;
-      pr.error_code = result.ok() ? ToInt16((*result)[i]) : ErrorCodeFor(result.status());
-      ++i;
+      if (group_denied) {
+        pr.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+      } else if (topic_denied[t]) {
+        pr.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+      } else {
+        pr.error_code = result.ok() ? ToInt16((*result)[i]) : ErrorCodeFor(result.status());
+        ++i;
+      }
     }
   }
   reply(Response(std::move(resp)));
@@ -217,10 +271,18 @@ void HandleOffsetCommit(const HandlerContext& ctx, Request& request, Reply reply
 // that name their partitions get UNSTABLE_OFFSET_COMMIT on each partition
 // instead: librdkafka retries that one until it clears, but gives up for
 // good on a group-level error and leaves the partitions unfetched.
+//
+// DESCRIBE on the group is needed (else GROUP_AUTHORIZATION_FAILED), and on
+// each topic: named partitions of others are answered
+// TOPIC_AUTHORIZATION_FAILED, and "all of the group's" leaves them out.
 template <typename TopicOut, typename Requested>
-int16_t FetchGroupOffsets(Agent& agent, int16_t version, const std::string& group,
+int16_t FetchGroupOffsets(Agent& agent, const RequestAuthorizer& auth, int16_t version,
+                          const std::string& group,
                           const std::optional<std::vector<Requested>>& topics,
                           std::vector<TopicOut>* out) {
+  if (!auth.Group(AclOperation::kDescribe, group)) {
+    return ToInt16(ErrorCode::kGroupAuthorizationFailed);
+  }
   std::optional<std::vector<TopicPartition>> partitions;
   if (topics.has_value()) {
     partitions.emplace();
@@ -241,7 +303,15 @@ int16_t FetchGroupOffsets(Agent& agent, int16_t version, const std::string& grou
     error = ErrorCode::kNone;
   }
   std::map<std::string, size_t> by_topic;
+  std::map<std::string, bool> described;
   for (groups::FetchedOffset& f : fetched) {
+    auto [may, first] = described.try_emplace(f.tp.topic, false);
+    if (first) may->second = auth.Topic(AclOperation::kDescribe, f.tp.topic);
+    if (!may->second) {
+      if (!partitions.has_value()) continue;
+      f.error = ErrorCode::kTopicAuthorizationFailed;
+      f.offset = GroupOffset{};
+    }
     auto [it, added] = by_topic.emplace(f.tp.topic, out->size());
     if (added) out->emplace_back().name = f.tp.topic;
     auto& p = (*out)[it->second].partitions.emplace_back();
@@ -257,16 +327,17 @@ int16_t FetchGroupOffsets(Agent& agent, int16_t version, const std::string& grou
 void HandleOffsetFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<OffsetFetchRequest>(request);
   int16_t version = ctx.header.api_version;
+  const RequestAuthorizer auth(ctx);
   OffsetFetchResponse resp;
   if (version >= 8) {
     for (const auto& g : req.groups) {
       OffsetFetchResponse::OffsetFetchResponseGroup& out = resp.groups.emplace_back();
       out.group_id = g.group_id;
-      out.error_code = FetchGroupOffsets(*ctx.agent, version, g.group_id, g.topics,
+      out.error_code = FetchGroupOffsets(*ctx.agent, auth, version, g.group_id, g.topics,
                                          &out.topics);
     }
   } else {
-    resp.error_code = FetchGroupOffsets(*ctx.agent, version, req.group_id, req.topics,
+    resp.error_code = FetchGroupOffsets(*ctx.agent, auth, version, req.group_id, req.topics,
                                         &resp.topics);
     if (version < 2 && resp.error_code != 0) {
       // v0-1 have no group-level error: every requested partition carries it.
@@ -288,7 +359,12 @@ void HandleOffsetFetch(const HandlerContext& ctx, Request& request, Reply reply)
 void HandleListGroups(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<ListGroupsRequest>(request);
   ListGroupsResponse resp;
+  // All groups with DESCRIBE on the cluster, else those the principal may
+  // describe.
+  const RequestAuthorizer auth(ctx);
+  const bool all = auth.Cluster(AclOperation::kDescribe);
   for (groups::GroupListing& g : ctx.agent->groups().ListGroups(req.states_filter)) {
+    if (!all && !auth.Group(AclOperation::kDescribe, g.group_id)) continue;
     ListGroupsResponse::ListedGroup& out = resp.groups.emplace_back();
     out.group_id = std::move(g.group_id);
     out.protocol_type = std::move(g.protocol_type);
@@ -300,11 +376,21 @@ void HandleListGroups(const HandlerContext& ctx, Request& request, Reply reply) 
 void HandleDescribeGroups(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<DescribeGroupsRequest>(request);
   DescribeGroupsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const std::string& group : req.groups) {
+    if (!auth.Group(AclOperation::kDescribe, group)) {
+      DescribeGroupsResponse::DescribedGroup& out = resp.groups.emplace_back();
+      out.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+      out.group_id = group;
+      continue;
+    }
     groups::GroupDescription d = ctx.agent->groups().DescribeGroup(group);
     DescribeGroupsResponse::DescribedGroup& out = resp.groups.emplace_back();
     out.error_code = ToInt16(d.error);
     out.group_id = group;
+    if (req.include_authorized_operations) {
+      out.authorized_operations = auth.AuthorizedOperations(acl::ResourceType::kGroup, group);
+    }
     out.group_state = d.error == ErrorCode::kNone ? std::string(groups::StateName(d.state)) : "";
     out.protocol_type = d.protocol_type;
     out.protocol_data = d.protocol_name;
@@ -324,7 +410,14 @@ void HandleDescribeGroups(const HandlerContext& ctx, Request& request, Reply rep
 void HandleDeleteGroups(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<DeleteGroupsRequest>(request);
   DeleteGroupsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const std::string& group : req.groups_names) {
+    if (!auth.Group(AclOperation::kDelete, group)) {
+      DeleteGroupsResponse::DeletableGroupResult& r = resp.results.emplace_back();
+      r.group_id = group;
+      r.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+      continue;
+    }
     absl::StatusOr<ErrorCode> deleted = ctx.agent->groups().DeleteGroup(group);
     DeleteGroupsResponse::DeletableGroupResult& r = resp.results.emplace_back();
     r.group_id = group;
@@ -335,14 +428,25 @@ void HandleDeleteGroups(const HandlerContext& ctx, Request& request, Reply reply
 
 void HandleOffsetDelete(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<OffsetDeleteRequest>(request);
+  const RequestAuthorizer auth(ctx);
+  OffsetDeleteResponse resp;
+  if (!auth.Group(AclOperation::kDelete, req.group_id)) {
+    resp.error_code = ToInt16(ErrorCode::kGroupAuthorizationFailed);
+    reply(Response(std::move(resp)));
+    return;
+  }
+  // Partitions of topics the principal may not read keep their offsets and
+  // are answered TOPIC_AUTHORIZATION_FAILED.
+  std::vector<bool> topic_denied;
   std::vector<TopicPartition> partitions;
   for (const auto& t : req.topics) {
+    topic_denied.push_back(!auth.Topic(AclOperation::kRead, t.name));
+    if (topic_denied.back()) continue;
     for (const auto& p : t.partitions) partitions.push_back({t.name, p.partition_index});
   }
   std::vector<ErrorCode> errors;
   absl::StatusOr<ErrorCode> result =
       ctx.agent->groups().DeleteOffsets(req.group_id, partitions, &errors);
-  OffsetDeleteResponse resp;
   if (!result.ok()) {
     resp.error_code = ErrorCodeFor(result.status());
   } else {
@@ -350,13 +454,15 @@ void HandleOffsetDelete(const HandlerContext& ctx, Request& request, Reply reply
   }
   if (resp.error_code == 0) {
     size_t i = 0;
-    for (const auto& t : req.topics) {
+    for (size_t t = 0; t < req.topics.size(); ++t) {
+      const auto& topic = req.topics[t];
       OffsetDeleteResponse::OffsetDeleteResponseTopic& tr = resp.topics.emplace_back();
-      tr.name = t.name;
-      for (const auto& p : t.partitions) {
+      tr.name = topic.name;
+      for (const auto& p : topic.partitions) {
         OffsetDeleteResponse::OffsetDeleteResponsePartition& pr = tr.partitions.emplace_back();
         pr.partition_index = p.partition_index;
-        pr.error_code = ToInt16(errors[i++]);
+        pr.error_code = topic_denied[t] ? ToInt16(ErrorCode::kTopicAuthorizationFailed)
+                                        : ToInt16(errors[i++]);
       }
     }
   }

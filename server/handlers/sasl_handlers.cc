@@ -15,7 +15,7 @@ using namespace kafka;  // NOLINT: the protocol's names
 void HandleSaslHandshake(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<SaslHandshakeRequest>(request);
   SaslHandshakeResponse resp;
-  const sasl::SaslAuthenticatorFactory* factory = ctx.agent->config().sasl.get();
+  const sasl::SaslAuthenticatorFactory* factory = ctx.agent->sasl();
   if (factory != nullptr) resp.mechanisms = factory->mechanisms();
   Session* session = ctx.session;
   if (session == nullptr || !session->sasl_required() || factory == nullptr ||

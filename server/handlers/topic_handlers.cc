@@ -2,12 +2,18 @@
 // DeleteRecords and OffsetForLeaderEpoch. Every metadata change goes through
 // agent.metadata().Execute(); validate_only requests run the same checks and
 // change nothing.
+#include "server/authorization.h"
 #include "server/handlers/admin_support.h"
 
 namespace warp::server {
 namespace {
 
 using namespace admin;  // NOLINT
+using acl::AclOperation;
+
+ApiError TopicDenied() {
+  return Error(ErrorCode::kTopicAuthorizationFailed, "Authorization failed.");
+}
 
 // ---------------------------------------------------------------------------
 // CreateTopics.
@@ -113,12 +119,17 @@ void HandleCreateTopics(const HandlerContext& ctx, Request& request, Reply reply
   for (const auto& topic : req.topics) ++count[topic.name];
   absl::flat_hash_set<std::string> answered;
   CreateTopicsResponse resp;
+  // CREATE on the cluster allows any topic; else CREATE on each.
+  const RequestAuthorizer auth(ctx);
+  const bool create_any = auth.Cluster(AclOperation::kCreate);
   for (const auto& topic : req.topics) {
     if (!answered.insert(topic.name).second) continue;  // one result per name
     CreateTopicsResponse::CreatableTopicResult& r = resp.topics.emplace_back();
     r.name = topic.name;
     ApiError e = count[topic.name] > 1
                      ? Error(ErrorCode::kInvalidRequest, "Duplicate topic name.")
+                 : !create_any && !auth.Topic(AclOperation::kCreate, topic.name)
+                     ? TopicDenied()
                      : CreateOneTopic(agent, req.validate_only, topic, &r);
     r.error_code = e.code;
     r.error_message = MessageOf(e);
@@ -160,6 +171,7 @@ void HandleDeleteTopics(const HandlerContext& ctx, Request& request, Reply reply
     if (!t.topic_id.IsZero()) ++ids[id_key(t.topic_id)];
   }
   std::optional<std::vector<TopicInfo>> all;  // for lookups by id
+  const RequestAuthorizer auth(ctx);
   DeleteTopicsResponse resp;
   for (const auto& t : targets) {
     DeleteTopicsResponse::DeletableTopicResult& r = resp.responses.emplace_back();
@@ -175,6 +187,8 @@ void HandleDeleteTopics(const HandlerContext& ctx, Request& request, Reply reply
       e = Error(ErrorCode::kInvalidRequest, "Duplicate topic name.");
     } else if (!t.topic_id.IsZero() && ids[id_key(t.topic_id)] > 1) {
       e = Error(ErrorCode::kInvalidRequest, "Duplicate topic id.");
+    } else if (t.name.has_value() && !auth.Topic(AclOperation::kDelete, *t.name)) {
+      e = TopicDenied();  // whether it exists is not disclosed
     } else {
       std::optional<TopicInfo> topic;
       if (t.topic_id.IsZero()) {
@@ -189,7 +203,9 @@ void HandleDeleteTopics(const HandlerContext& ctx, Request& request, Reply reply
           e = Error(ErrorCode::kUnknownTopicId, "This server does not host this topic ID.");
         }
       }
-      if (topic.has_value()) {
+      if (topic.has_value() && !auth.Topic(AclOperation::kDelete, topic->name)) {
+        e = TopicDenied();  // named by id: the name stays undisclosed
+      } else if (topic.has_value()) {
         r.name = topic->name;
         r.topic_id = ToUuid(topic->id);
         e = Execute(agent, DeleteTopic{topic->name, NowMs()});
@@ -255,12 +271,15 @@ void HandleCreatePartitions(const HandlerContext& ctx, Request& request, Reply r
   for (const auto& t : req.topics) ++count[t.name];
   absl::flat_hash_set<std::string> answered;
   CreatePartitionsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const auto& t : req.topics) {
     if (!answered.insert(t.name).second) continue;
     CreatePartitionsResponse::CreatePartitionsTopicResult& r = resp.results.emplace_back();
     r.name = t.name;
     ApiError e = count[t.name] > 1
                      ? Error(ErrorCode::kInvalidRequest, "Duplicate topic name.")
+                 : !auth.Topic(AclOperation::kAlter, t.name)
+                     ? TopicDenied()
                      : CreatePartitionsFor(agent, req.validate_only, t);
     r.error_code = e.code;
     r.error_message = MessageOf(e);
@@ -275,13 +294,19 @@ void HandleDeleteRecords(const HandlerContext& ctx, Request& request, Reply repl
   auto& req = std::get<DeleteRecordsRequest>(request);
   Agent& agent = *ctx.agent;
   DeleteRecordsResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const auto& topic : req.topics) {
     DeleteRecordsResponse::DeleteRecordsTopicResult& tr = resp.topics.emplace_back();
     tr.name = topic.name;
+    const bool denied = !auth.Topic(AclOperation::kDelete, topic.name);
     for (const auto& p : topic.partitions) {
       DeleteRecordsResponse::DeleteRecordsPartitionResult& pr = tr.partitions.emplace_back();
       pr.partition_index = p.partition_index;
       pr.low_watermark = -1;
+      if (denied) {
+        pr.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+        continue;
+      }
       if (p.offset < -1) {
         pr.error_code = ToInt16(ErrorCode::kOffsetOutOfRange);
         continue;
@@ -308,14 +333,20 @@ void HandleOffsetForLeaderEpoch(const HandlerContext& ctx, Request& request, Rep
   Agent& agent = *ctx.agent;
   (void)agent.metadata().Sync();  // the end offset must include every ack
   OffsetForLeaderEpochResponse resp;
+  const RequestAuthorizer auth(ctx);
   for (const auto& topic : req.topics) {
     OffsetForLeaderEpochResponse::OffsetForLeaderTopicResult& tr = resp.topics.emplace_back();
     tr.topic = topic.topic;
+    const bool denied = !auth.Topic(AclOperation::kDescribe, topic.topic);
     for (const auto& p : topic.partitions) {
       OffsetForLeaderEpochResponse::EpochEndOffset& pr = tr.partitions.emplace_back();
       pr.partition = p.partition;
       pr.leader_epoch = -1;
       pr.end_offset = -1;
+      if (denied) {
+        pr.error_code = ToInt16(ErrorCode::kTopicAuthorizationFailed);
+        continue;
+      }
       absl::StatusOr<PartitionOffsets> offsets =
           agent.metadata().GetOffsets({topic.topic, p.partition});
       if (!offsets.ok()) {

@@ -74,14 +74,27 @@ absl::StatusOr<ScramCredential> MakeScramCredential(
     ASSIGN_OR_RETURN(salt, SecureRandomBytes(kDefaultSaltBytes));
   }
   RETURN_IF_ERROR(CheckSalt(*salt));
+  const std::string salted = Pbkdf2(HashOf(mechanism), password, *salt, iterations);
+  return ScramCredentialFromSaltedPassword(mechanism, *std::move(salt), salted, iterations);
+}
+
+absl::StatusOr<ScramCredential> ScramCredentialFromSaltedPassword(
+    ScramMechanism mechanism, std::string salt, absl::string_view salted_password,
+    int iterations) {
+  RETURN_IF_ERROR(CheckIterations(iterations));
+  RETURN_IF_ERROR(CheckSalt(salt));
   const HashFunction hash = HashOf(mechanism);
-  const std::string salted = Pbkdf2(hash, password, *salt, iterations);
+  if (salted_password.size() != DigestSize(hash)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a salted password of ", salted_password.size(), " bytes; ",
+                     ScramMechanismName(mechanism), " needs ", DigestSize(hash)));
+  }
   ScramCredential credential;
   credential.mechanism = mechanism;
-  credential.salt = *std::move(salt);
+  credential.salt = std::move(salt);
   credential.iterations = iterations;
-  credential.stored_key = Digest(hash, ClientKey(hash, salted));
-  credential.server_key = Hmac(hash, salted, "Server Key");
+  credential.stored_key = Digest(hash, ClientKey(hash, salted_password));
+  credential.server_key = Hmac(hash, salted_password, "Server Key");
   return credential;
 }
 

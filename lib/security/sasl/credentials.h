@@ -49,6 +49,15 @@ absl::StatusOr<ScramCredential> MakeScramCredential(
     ScramMechanism mechanism, absl::string_view password, int iterations,
     std::optional<std::string> salt = std::nullopt);
 
+// The credential of a password a client already salted: SaltedPassword =
+// Hi(password, salt, iterations) of RFC 5802, as AlterUserScramCredentials
+// carries it. InvalidArgument for iterations out of range, a salt empty or
+// over kMaxSaltBytes, or a salted password whose size is not the
+// mechanism's digest size.
+absl::StatusOr<ScramCredential> ScramCredentialFromSaltedPassword(
+    ScramMechanism mechanism, std::string salt, absl::string_view salted_password,
+    int iterations);
+
 // True when `password` derives `credential` (e.g. to serve PLAIN from a
 // stored SCRAM credential), compared in constant time. Costs
 // `credential.iterations` HMACs.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
+#include "lib/security/sasl/crypto.h"
 
 namespace warp::sasl {
 namespace {
@@ -27,6 +28,24 @@ TEST(CredentialsTest, MakesRfc7677Credential) {
   EXPECT_TRUE(VerifyScramPassword(*credential, "pencil"));
   EXPECT_FALSE(VerifyScramPassword(*credential, "pencil2"));
   EXPECT_FALSE(VerifyScramPassword(*credential, ""));
+}
+
+// AlterUserScramCredentials sends Hi(password, salt, i): the same
+// credential as from the password.
+TEST(CredentialsTest, FromSaltedPasswordAsFromPassword) {
+  const std::string salted =
+      Pbkdf2(HashFunction::kSha256, "pencil", Unbase64(kRfcSalt), 4096);
+  absl::StatusOr<ScramCredential> credential = ScramCredentialFromSaltedPassword(
+      ScramMechanism::kSha256, Unbase64(kRfcSalt), salted, 4096);
+  ASSERT_TRUE(credential.ok()) << credential.status();
+  EXPECT_EQ(EncodeScramCredential(*credential), kRfcEncoded);
+  EXPECT_FALSE(ScramCredentialFromSaltedPassword(ScramMechanism::kSha512, Unbase64(kRfcSalt),
+                                                 salted, 4096)
+                   .ok());  // 32 bytes, not 64
+  EXPECT_FALSE(
+      ScramCredentialFromSaltedPassword(ScramMechanism::kSha256, Unbase64(kRfcSalt), salted, 100)
+          .ok());
+  EXPECT_FALSE(ScramCredentialFromSaltedPassword(ScramMechanism::kSha256, "", salted, 4096).ok());
 }
 
 TEST(CredentialsTest, DrawsRandomSalts) {

@@ -16,6 +16,11 @@
 #   WARP_CLUSTER_DIR        data folder (default: a new mktemp -d)
 #   WARP_BUCKET             bucket URL (default: file://<dir>/bucket)
 #   WARP_NO_BUILD=1         use bazel-bin/server/warpd as it is
+#   WARP_SECURE=1           the secure variant (docs/security.md): SASL_SSL
+#                           listeners with a CA and certificate made by openssl
+#                           in the data folder, SCRAM and PLAIN logins, Kafka's
+#                           ACLs (--authorizer=acl) with a super user "admin"
+#                           whose random password is printed
 # Extra arguments go to every warpd (see `warpd --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,11 +83,34 @@ for i in 0 1 2; do
 done
 for i in 0 1 2; do wait_port $((etcd_port + 100 * i)); done
 
+# The secure variant: a CA, a certificate for 127.0.0.1 and localhost, and
+# the super user's password.
+secure=()
+if [[ "${WARP_SECURE:-0}" == 1 ]]; then
+  command -v openssl >/dev/null || { echo "cluster.sh: openssl not found" >&2; exit 1; }
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=warp local CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 30 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
+  admin_password=$(openssl rand -hex 16)
+  (umask 077 && printf 'admin:%s\n' "$admin_password" >"$dir/users")
+  secure=(--tls_cert_file="$dir/server.pem" --tls_key_file="$dir/server.key"
+          --sasl_users_file="$dir/users" --authorizer=acl --super_users=User:admin)
+fi
+
 zones=(az1 az2 az3)
 bootstrap=""
 for ((i = 0; i < agents; i++)); do
   kp=$((kafka_port + i)); hp=$((http_port + i))
-  "$warpd" --kafka_listen="127.0.0.1:$kp" --http_listen="127.0.0.1:$hp" \
+  if [[ ${#secure[@]} -gt 0 ]]; then
+    listen=(--listeners="SASL_SSL://127.0.0.1:$kp" "${secure[@]}")
+  else
+    listen=(--kafka_listen="127.0.0.1:$kp")
+  fi
+  "$warpd" "${listen[@]}" --http_listen="127.0.0.1:$hp" \
     --bucket="$bucket" --metadata="etcd://$endpoints/warp" --cluster=local \
     --agent_id="agent$i" --zone="${zones[$((i % 3))]}" --data_dir="$dir/agent$i" "$@" \
     >"$dir/agent$i.log" 2>&1 &
@@ -91,6 +119,16 @@ for ((i = 0; i < agents; i++)); do
   bootstrap+="${bootstrap:+,}127.0.0.1:$kp"
 done
 
+if [[ ${#secure[@]} -gt 0 ]]; then
+  cat <<MSG
+cluster.sh: secure variant: SASL_SSL, ACLs on, super user admin
+  CA                 $dir/ca.pem
+  admin's settings   -X security.protocol=sasl_ssl -X ssl.ca.location=$dir/ca.pem
+                     -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username=admin
+                     -X sasl.password=$admin_password
+  other users        AlterUserScramCredentials and CreateAcls as admin (docs/security.md)
+MSG
+fi
 cat <<MSG
 cluster.sh: warp cluster up: $agents agents, 3 etcd nodes, data and logs in $dir
   bootstrap servers  $bootstrap

@@ -21,7 +21,7 @@ SASL="lib/security/sasl/authenticator.cc lib/security/sasl/base64.cc
   lib/security/sasl/credentials.cc lib/security/sasl/crypto.cc
   lib/security/sasl/mechanism.cc lib/security/sasl/plain.cc
   lib/security/sasl/scram.cc lib/security/sasl/scram_messages.cc
-  lib/security/sasl/testing/scram_client.cc lib/base/utf8.cc"
+  lib/security/sasl/scram_client.cc lib/base/utf8.cc"
 # target name -> sources
 declare -A TARGETS=(
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"

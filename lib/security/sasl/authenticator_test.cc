@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lib/security/sasl/static_credential_store.h"
-#include "lib/security/sasl/testing/scram_client.h"
+#include "lib/security/sasl/scram_client.h"
 #include "lib/security/sasl/users_file.h"
 
 namespace warp::sasl {
@@ -111,7 +111,7 @@ TEST_F(SaslAuthenticatorTest, ScramBothMechanismsFromTheUsersFile) {
        {ScramMechanism::kSha256, ScramMechanism::kSha512}) {
     auto auth = factory->NewAuthenticator(ScramMechanismName(mechanism));
     ASSERT_TRUE(auth.ok());
-    testing::ScramClient client(mechanism, "bob,=x", "nonce123");
+    ScramClient client(mechanism, "bob,=x", "nonce123");
     absl::StatusOr<std::string> server_first =
         (*auth)->Step(client.ClientFirst());
     ASSERT_TRUE(server_first.ok()) << server_first.status();
@@ -132,7 +132,7 @@ TEST_F(SaslAuthenticatorTest, ScramWrongPasswordAndUnknownUser) {
   const char* users[2] = {"alice", "mallory"};
   for (int i = 0; i < 2; ++i) {
     auto auth = factory->NewAuthenticator("SCRAM-SHA-256");
-    testing::ScramClient client(ScramMechanism::kSha256, users[i], "n0nce");
+    ScramClient client(ScramMechanism::kSha256, users[i], "n0nce");
     absl::StatusOr<std::string> server_first =
         (*auth)->Step(client.ClientFirst());
     ASSERT_TRUE(server_first.ok());

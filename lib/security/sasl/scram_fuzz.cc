@@ -32,7 +32,7 @@
 #include "lib/security/sasl/crypto.h"
 #include "lib/security/sasl/scram_messages.h"
 #include "lib/security/sasl/testing/map_credential_store.h"
-#include "lib/security/sasl/testing/scram_client.h"
+#include "lib/security/sasl/scram_client.h"
 
 namespace warp::sasl {
 namespace {
@@ -101,7 +101,7 @@ void Fuzz(absl::string_view input) {
 
   std::unique_ptr<SaslAuthenticator> auth =
       *GetFixture().factory->NewAuthenticator(ScramMechanismName(mechanism));
-  testing::ScramClient client(mechanism, std::string(first_part), "fuzz");
+  ScramClient client(mechanism, std::string(first_part), "fuzz");
   const std::string client_first =
       honest ? client.ClientFirst() : std::string(first_part);
   absl::StatusOr<std::string> server_first = auth->Step(client_first);

@@ -8,7 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "lib/security/sasl/testing/map_credential_store.h"
-#include "lib/security/sasl/testing/scram_client.h"
+#include "lib/security/sasl/scram_client.h"
 
 namespace warp::sasl {
 namespace {
@@ -75,7 +75,7 @@ TEST_F(ScramServerTest, ReproducesRfc7677Exchange) {
 }
 
 TEST_F(ScramServerTest, TestClientReproducesRfc7677ClientMessages) {
-  testing::ScramClient client(ScramMechanism::kSha256, "user",
+  ScramClient client(ScramMechanism::kSha256, "user",
                               "rOprNGfwEbeRWgbNEkqO");
   EXPECT_EQ(client.ClientFirst(), kClientFirst);
   ASSERT_TRUE(client.ReadServerFirst(kServerFirst).ok());
@@ -87,7 +87,7 @@ TEST_F(ScramServerTest, Sha512RoundTripWithRandomNonce) {
   ScramServer::Options options = Options(ScramMechanism::kSha512);
   options.server_nonce = nullptr;  // RandomServerNonce
   ScramServer server(std::move(options));
-  testing::ScramClient client(ScramMechanism::kSha512, "user", "clientnonce");
+  ScramClient client(ScramMechanism::kSha512, "user", "clientnonce");
   absl::StatusOr<std::string> server_first = server.Step(client.ClientFirst());
   ASSERT_TRUE(server_first.ok()) << server_first.status();
   ASSERT_TRUE(client.ReadServerFirst(*server_first).ok()) << *server_first;
@@ -103,7 +103,7 @@ TEST_F(ScramServerTest, Sha512RoundTripWithRandomNonce) {
 
 TEST_F(ScramServerTest, WrongPasswordFailsAtTheProof) {
   ScramServer server(Options(ScramMechanism::kSha512));
-  testing::ScramClient client(ScramMechanism::kSha512, "user", "abc");
+  ScramClient client(ScramMechanism::kSha512, "user", "abc");
   absl::StatusOr<std::string> server_first = server.Step(client.ClientFirst());
   ASSERT_TRUE(server_first.ok());
   ASSERT_TRUE(client.ReadServerFirst(*server_first).ok());
@@ -135,13 +135,13 @@ TEST_F(ScramServerTest, UnknownUserLooksLikeAKnownOneAndFailsAtTheProof) {
   for (ScramMechanism mechanism :
        {ScramMechanism::kSha256, ScramMechanism::kSha512}) {
     ScramServer known(Options(mechanism));
-    testing::ScramClient known_client(mechanism, "user", "abc");
+    ScramClient known_client(mechanism, "user", "abc");
     absl::StatusOr<std::string> known_first =
         known.Step(known_client.ClientFirst());
     ASSERT_TRUE(known_first.ok());
 
     ScramServer unknown(Options(mechanism));
-    testing::ScramClient client(mechanism, "nobody", "abc");
+    ScramClient client(mechanism, "nobody", "abc");
     absl::StatusOr<std::string> first = unknown.Step(client.ClientFirst());
     ASSERT_TRUE(first.ok()) << first.status();
     const ServerFirstShape a = ShapeOf(*known_first), b = ShapeOf(*first);

@@ -1,4 +1,4 @@
-#include "lib/security/sasl/testing/scram_client.h"
+#include "lib/security/sasl/scram_client.h"
 
 #include <utility>
 #include <vector>
@@ -9,10 +9,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/security/sasl/credentials.h"
 #include "lib/security/sasl/crypto.h"
 #include "lib/security/sasl/scram_messages.h"
 
-namespace warp::sasl::testing {
+namespace warp::sasl {
 
 ScramClient::ScramClient(ScramMechanism mechanism, std::string user,
                          std::string client_nonce)
@@ -38,7 +39,8 @@ absl::Status ScramClient::ReadServerFirst(absl::string_view server_first) {
     return absl::InvalidArgumentError("server nonce does not extend ours");
   }
   if (!absl::Base64Unescape(parts[1].substr(2), &salt_) ||
-      !absl::SimpleAtoi(parts[2].substr(2), &iterations_) || iterations_ < 1) {
+      !absl::SimpleAtoi(parts[2].substr(2), &iterations_) || iterations_ < 1 ||
+      iterations_ > kMaxScramIterations) {
     return absl::InvalidArgumentError("bad salt or iterations");
   }
   server_first_ = std::string(server_first);
@@ -70,6 +72,10 @@ std::string ScramClient::ClientFinalFromSaltedPassword(
 
 absl::Status ScramClient::CheckServerFinal(
     absl::string_view server_final) const {
+  if (absl::StartsWith(server_final, "e=")) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("the server refused the login: ", server_final.substr(2)));
+  }
   if (server_final !=
       absl::StrCat("v=", absl::Base64Escape(expected_server_signature_))) {
     return absl::UnauthenticatedError("server signature does not match");
@@ -77,4 +83,4 @@ absl::Status ScramClient::CheckServerFinal(
   return absl::OkStatus();
 }
 
-}  // namespace warp::sasl::testing
+}  // namespace warp::sasl

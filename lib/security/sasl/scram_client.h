@@ -1,11 +1,11 @@
-// A SCRAM client for tests and fuzz targets, built from the same OpenSSL
-// primitives as the server (crypto.h) but following RFC 5802's client side
-// on its own: it writes client-first and client-final messages and checks
-// the server's signature.
+// The client side of SCRAM (RFC 5802 / RFC 7677), for warpctl, tests and
+// fuzz targets: built from the same OpenSSL primitives as the server
+// (crypto.h) but following the RFC's client side on its own. It writes
+// client-first and client-final messages and checks the server's signature.
 //
 // Thread-safety: one exchange, one thread.
-#ifndef WARP_LIB_SECURITY_SASL_TESTING_SCRAM_CLIENT_H_
-#define WARP_LIB_SECURITY_SASL_TESTING_SCRAM_CLIENT_H_
+#ifndef WARP_LIB_SECURITY_SASL_SCRAM_CLIENT_H_
+#define WARP_LIB_SECURITY_SASL_SCRAM_CLIENT_H_
 
 #include <string>
 
@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/security/sasl/mechanism.h"
 
-namespace warp::sasl::testing {
+namespace warp::sasl {
 
 class ScramClient {
  public:
@@ -23,8 +23,9 @@ class ScramClient {
   // "n,,n=<escaped user>,r=<client nonce>".
   std::string ClientFirst() const;
 
-  // Reads server-first (r=, s=, i=). InvalidArgument if it is malformed or
-  // its nonce does not extend the client's.
+  // Reads server-first (r=, s=, i=). InvalidArgument if it is malformed,
+  // its nonce does not extend the client's, or its iterations are outside
+  // [1, kMaxScramIterations] (a hostile server cannot make the client spin).
   absl::Status ReadServerFirst(absl::string_view server_first);
   // After ReadServerFirst: the salt and iterations it gave.
   const std::string& salt() const { return salt_; }
@@ -35,7 +36,8 @@ class ScramClient {
   std::string ClientFinal(absl::string_view password);
   std::string ClientFinalFromSaltedPassword(absl::string_view salted_password);
 
-  // After ClientFinal: OK if `server_final` is "v=" with the right signature.
+  // After ClientFinal: OK if `server_final` is "v=" with the right signature;
+  // Unauthenticated naming the server's "e=" error, or a wrong signature.
   absl::Status CheckServerFinal(absl::string_view server_final) const;
 
  private:
@@ -49,6 +51,6 @@ class ScramClient {
   std::string expected_server_signature_;
 };
 
-}  // namespace warp::sasl::testing
+}  // namespace warp::sasl
 
-#endif  // WARP_LIB_SECURITY_SASL_TESTING_SCRAM_CLIENT_H_
+#endif  // WARP_LIB_SECURITY_SASL_SCRAM_CLIENT_H_

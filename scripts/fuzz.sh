@@ -24,6 +24,8 @@ SASL="lib/security/sasl/authenticator.cc lib/security/sasl/base64.cc
   lib/security/sasl/scram_client.cc lib/base/utf8.cc"
 # target name -> sources
 declare -A TARGETS=(
+  [acl_binding]="lib/security/acl/acl_binding_fuzz.cc lib/security/acl/acl.cc
+    lib/security/acl/acl_codec.cc lib/security/acl/authorizer.cc"
   [s3_xml]="lib/storage/s3/s3_xml_fuzz.cc lib/storage/s3/s3_xml.cc"
   [request]="lib/protocol/wire/request_fuzz.cc lib/protocol/wire/frame.cc
     lib/protocol/wire/reader.cc lib/protocol/wire/writer.cc

@@ -62,6 +62,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   }
   agent->metadata_ = InstrumentMetadataStore(*std::move(metadata), &agent->metrics_);
   agent->security_ = std::make_unique<ClusterSecurity>(agent->metadata_.get(), config.security);
+  LoginThrottleOptions throttle;
+  throttle.clock = config.clock;
+  agent->logins_ = std::make_unique<LoginThrottle>(&agent->metrics_, throttle);
   if (!config.sasl_mechanisms.empty()) {
     agent->sasl_users_ = std::make_unique<ChainedCredentialStore>(config.sasl_static_users,
                                                                   agent->security_.get());
@@ -210,6 +213,7 @@ Agent::~Agent() {
   producer_.reset();    // flushes what is pending
   membership_.reset();  // stops renewing (the lease runs out unless Leave()d)
   security_.reset();    // stops reading the ACLs
+  logins_.reset();      // answers the failed logins still held back
 }
 
 bool Agent::HasRole(absl::string_view role) const {

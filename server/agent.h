@@ -20,6 +20,7 @@
 #include "server/groups/coordinator.h"
 #include "server/cluster_security.h"
 #include "server/groups/placement.h"
+#include "server/login_throttle.h"
 #include "server/membership.h"
 #include "server/metrics.h"
 #include "warp/fetcher.h"
@@ -118,6 +119,9 @@ class Agent {
   // SASL logins (SaslHandshake); null without sasl_mechanisms. Shared by
   // every connection.
   const sasl::SaslAuthenticatorFactory* sasl() const { return sasl_.get(); }
+  // Where every SASL login ends: counted, and failures slowed down per
+  // client address.
+  LoginThrottle& logins() { return *logins_; }
   bool HasRole(absl::string_view role) const;
 
   // The topic `name`, from this replica or, when it does not know the topic
@@ -140,6 +144,7 @@ class Agent {
   std::unique_ptr<ClusterSecurity> security_;
   std::unique_ptr<ChainedCredentialStore> sasl_users_;
   std::unique_ptr<sasl::SaslAuthenticatorFactory> sasl_;
+  std::unique_ptr<LoginThrottle> logins_;
   std::unique_ptr<engine::BlockCache> cache_;
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Fetcher> fetcher_;

@@ -146,13 +146,11 @@ class Dispatcher::Impl {
       // as Kafka does.
       absl::StatusOr<std::string> token = session->SaslStep(payload);
       if (!token.ok()) {
-        agent_->metrics().counter("warp_sasl_authentication_failures_total").Increment();
-        respond(token.status());
+        std::string address = peer.size() > 1 && peer[0] == '/' ? peer.substr(1) : peer;
+        agent_->logins().Failed(address, [respond, status = token.status()] { respond(status); });
         return;
       }
-      if (session->authenticated()) {
-        agent_->metrics().counter("warp_sasl_authentications_total").Increment();
-      }
+      if (session->authenticated()) agent_->logins().Succeeded();
       respond(std::optional<std::string>(SizePrefixed(*token)));
       return;
     }
@@ -162,6 +160,11 @@ class Dispatcher::Impl {
       return;
     }
     kafka::RequestHeader header = decoded->header;
+    if (session != nullptr && !session->certificate_accepted()) {
+      respond(absl::UnauthenticatedError(
+          "no --tls_principal_mapping_rules rule applies to the client's certificate"));
+      return;
+    }
     if (session != nullptr && !session->authenticated() &&
         (session->sasl_failed() || !BeforeAuthentication(header.api_key))) {
       // As Kafka: any other request before authentication (or after a
@@ -290,6 +293,13 @@ std::shared_ptr<ConnectionContext> Dispatcher::NewSession() {
 
 std::shared_ptr<ConnectionContext> Dispatcher::NewSaslSession() {
   return std::make_shared<Session>(/*sasl_required=*/true);
+}
+
+std::function<std::shared_ptr<ConnectionContext>()> Dispatcher::SessionMaker(
+    bool sasl_required, std::shared_ptr<const acl::SslPrincipalMapper> mapper) {
+  return [sasl_required, mapper = std::move(mapper)] {
+    return std::make_shared<Session>(sasl_required, mapper);
+  };
 }
 
 }  // namespace warp::server

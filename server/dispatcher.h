@@ -19,6 +19,7 @@
 #define WARP_SERVER_DISPATCHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
@@ -59,6 +60,10 @@ class Dispatcher {
   // The same for a SASL listener: only ApiVersions and the SASL APIs until
   // the client has authenticated.
   static std::shared_ptr<ConnectionContext> NewSaslSession();
+  // Sessions for a listener: SASL or not, client certificates named by
+  // `mapper` (--tls_principal_mapping_rules; null: their subjects).
+  static std::function<std::shared_ptr<ConnectionContext>()> SessionMaker(
+      bool sasl_required, std::shared_ptr<const acl::SslPrincipalMapper> mapper);
 
  private:
   class Impl;

@@ -24,6 +24,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "lib/security/acl/authorizer.h"
+#include "lib/security/acl/ssl_principal_mapper.h"
 #include "server/agent.h"
 #include "server/dispatcher.h"
 #include "server/http_server.h"
@@ -72,6 +74,9 @@ ABSL_FLAG(bool, allow_everyone_if_no_acl_found, false,
 ABSL_FLAG(bool, allow_insecure, false,
           "Start with --authorizer=none on a listener other machines can reach: anyone "
           "reaching it may produce, read and delete everything.");
+ABSL_FLAG(std::string, tls_principal_mapping_rules, "DEFAULT",
+          "How a client certificate's subject becomes its principal, as Kafka's "
+          "ssl.principal.mapping.rules: RULE:^CN=([^,]+)$/$1/L,DEFAULT.");
 ABSL_FLAG(std::string, tls_client_auth, "none",
           "Client certificates on TLS listeners: none, requested or required (mTLS).");
 ABSL_FLAG(std::string, advertised_address, "",
@@ -483,6 +488,12 @@ int main(int argc, char** argv) {
   config.offsets_retention = absl::Minutes(absl::GetFlag(FLAGS_offsets_retention_minutes));
   config.group_lag_max_series = static_cast<size_t>(absl::GetFlag(FLAGS_group_lag_max_series));
 
+  absl::StatusOr<std::shared_ptr<const warp::acl::SslPrincipalMapper>> principal_mapper =
+      warp::acl::SslPrincipalMapper::Parse(absl::GetFlag(FLAGS_tls_principal_mapping_rules));
+  if (!principal_mapper.ok()) {
+    std::fprintf(stderr, "warpd: %s\n", std::string(principal_mapper.status().message()).c_str());
+    return 2;
+  }
   auto agent = warp::server::Agent::Open(config);
   if (!agent.ok()) {
     std::fprintf(stderr, "warpd: %s\n", std::string(agent.status().message()).c_str());
@@ -490,7 +501,6 @@ int main(int argc, char** argv) {
   }
   auto dispatcher = std::make_unique<warp::server::Dispatcher>(agent->get());
   warp::server::KafkaServerOptions server_options;
-  server_options.new_context = &warp::server::Dispatcher::NewSession;
   server_options.max_request_bytes =
       static_cast<uint32_t>(absl::GetFlag(FLAGS_socket_request_max_bytes));
   server_options.max_bytes_in_flight =
@@ -509,9 +519,8 @@ int main(int argc, char** argv) {
     options.port = l.port;
     options.listener = l.name;
     if (warp::server::UsesTls(l.protocol)) options.tls = tls;
-    if (warp::server::UsesSasl(l.protocol)) {
-      options.new_context = &warp::server::Dispatcher::NewSaslSession;
-    }
+    options.new_context = warp::server::Dispatcher::SessionMaker(
+        warp::server::UsesSasl(l.protocol), *principal_mapper);
     auto started = warp::server::KafkaServer::Start(options, dispatcher->handler());
     if (!started.ok()) {
       std::fprintf(stderr, "warpd: Kafka listener %s: %s\n", l.name.c_str(),

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/security/acl/ssl_principal_mapper.h"
 #include "lib/security/sasl/authenticator.h"
 #include "server/kafka_server.h"
 #include "warp/metadata.h"
@@ -30,6 +31,10 @@ class Session final : public ConnectionContext,
   // On a SASL listener, nothing but ApiVersions, SaslHandshake and
   // SaslAuthenticate is served until the client has authenticated.
   explicit Session(bool sasl_required) : sasl_required_(sasl_required) {}
+  // `mapper` (--tls_principal_mapping_rules; null: the subject as it is)
+  // names the principal of a client certificate.
+  Session(bool sasl_required, std::shared_ptr<const acl::SslPrincipalMapper> mapper)
+      : sasl_required_(sasl_required), mapper_(std::move(mapper)) {}
 
   bool sasl_required() const { return sasl_required_; }
   // Whether the client may use every API: always on listeners without SASL.
@@ -38,15 +43,19 @@ class Session final : public ConnectionContext,
     return !sasl_required_ || !sasl_principal_.empty();
   }
   // Who the client is, as Kafka names principals: "User:<name>" after SASL,
-  // "User:<certificate subject>" with a verified TLS client certificate,
-  // else "User:ANONYMOUS".
+  // "User:<certificate subject>" (as the mapping rules name it) with a
+  // verified TLS client certificate, else "User:ANONYMOUS".
   std::string principal() const {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!sasl_principal_.empty()) return sasl_principal_;
-    }
-    std::optional<std::string> subject = peer_certificate();
-    return subject.has_value() ? "User:" + *subject : "User:ANONYMOUS";
+    absl::MutexLock lock(&mu_);
+    if (!sasl_principal_.empty()) return sasl_principal_;
+    const absl::StatusOr<std::string>& name = CertificateNameLocked();
+    return name.ok() && !name->empty() ? "User:" + *name : "User:ANONYMOUS";
+  }
+  // False when the client's certificate names no one: no mapping rule
+  // applies to its subject. Kafka refuses such a client; so does warpd.
+  bool certificate_accepted() const {
+    absl::MutexLock lock(&mu_);
+    return CertificateNameLocked().ok();
   }
 
   // SaslHandshake chose `authenticator`; with `raw_tokens` (handshake v0)
@@ -103,7 +112,23 @@ class Session final : public ConnectionContext,
   }
 
  private:
+  // The certificate's principal name ("" without a certificate), mapped
+  // once.
+  const absl::StatusOr<std::string>& CertificateNameLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!certificate_name_.has_value()) {
+      std::optional<std::string> subject = peer_certificate();
+      if (!subject.has_value()) return kNoCertificate;  // may come later
+      certificate_name_ = mapper_ == nullptr ? absl::StatusOr<std::string>(*subject)
+                                             : mapper_->Map(*subject);
+    }
+    return *certificate_name_;
+  }
+  static inline const absl::StatusOr<std::string> kNoCertificate = std::string();
+
   const bool sasl_required_ = false;
+  const std::shared_ptr<const acl::SslPrincipalMapper> mapper_;
+  mutable std::optional<absl::StatusOr<std::string>> certificate_name_ ABSL_GUARDED_BY(mu_);
   mutable absl::Mutex mu_;
   std::set<TopicPartition> fetched_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<sasl::SaslAuthenticator> sasl_ ABSL_GUARDED_BY(mu_);

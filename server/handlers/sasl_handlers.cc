@@ -12,6 +12,12 @@ namespace {
 
 using namespace kafka;  // NOLINT: the protocol's names
 
+// "/10.0.0.7" (Kafka's form) to "10.0.0.7".
+std::string ClientAddress(absl::string_view client_host) {
+  if (!client_host.empty() && client_host[0] == '/') client_host.remove_prefix(1);
+  return std::string(client_host);
+}
+
 void HandleSaslHandshake(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<SaslHandshakeRequest>(request);
   SaslHandshakeResponse resp;
@@ -52,15 +58,18 @@ void HandleSaslAuthenticate(const HandlerContext& ctx, Request& request, Reply r
     resp.error_code = ToInt16(state ? ErrorCode::kIllegalSaslState
                                     : ErrorCode::kSaslAuthenticationFailed);
     resp.error_message = std::string(token.status().message());
-    if (!state) {
-      ctx.agent->metrics().counter("warp_sasl_authentication_failures_total").Increment();
+    if (state) {
+      reply(Response(std::move(resp)));
+      return;
     }
-    reply(Response(std::move(resp)));
+    // Held back after repeated failures from the client's address.
+    ctx.agent->logins().Failed(ClientAddress(ctx.client_host),
+                               [reply, resp = std::move(resp)]() mutable {
+                                 reply(Response(std::move(resp)));
+                               });
     return;
   }
-  if (session->authenticated()) {
-    ctx.agent->metrics().counter("warp_sasl_authentications_total").Increment();
-  }
+  if (session->authenticated()) ctx.agent->logins().Succeeded();
   resp.auth_bytes = *std::move(token);
   resp.session_lifetime_ms = 0;  // no re-authentication (KIP-368) asked
   reply(Response(std::move(resp)));

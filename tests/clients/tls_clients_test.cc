@@ -4,6 +4,7 @@
 // certificate; each listener advertises its own address; clients that get
 // the protocol wrong are refused while others are served.
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,18 +19,17 @@ class TlsClientsTest : public ::testing::Test {
  protected:
   // warpd with a PLAINTEXT and an SSL listener, client certificates as
   // `client_auth` says.
-  void StartWarpd(const std::string& client_auth) {
+  void StartWarpd(const std::string& client_auth, std::vector<std::string> extra = {}) {
     certs_ = NewTempDir("certs");
     auto [made, out] = Sh(absl::StrCat("sh ", Runfile("tests/clients/make_certs.sh"), " ", certs_));
     ASSERT_EQ(made, 0) << out;
     ssl_port_ = *PickFreePort();
-    warpd_.emplace(NewTempDir("tls"),
-                   std::vector<std::string>{
-                       absl::StrCat("--listeners=PLAINTEXT://127.0.0.1:{port},SSL://127.0.0.1:",
-                                    ssl_port_),
-                       "--tls_cert_file=" + certs_ + "/server.pem",
-                       "--tls_key_file=" + certs_ + "/server.key",
-                       "--tls_ca_file=" + certs_ + "/ca.pem", "--tls_client_auth=" + client_auth});
+    std::vector<std::string> args = {
+        absl::StrCat("--listeners=PLAINTEXT://127.0.0.1:{port},SSL://127.0.0.1:", ssl_port_),
+        "--tls_cert_file=" + certs_ + "/server.pem", "--tls_key_file=" + certs_ + "/server.key",
+        "--tls_ca_file=" + certs_ + "/ca.pem", "--tls_client_auth=" + client_auth};
+    args.insert(args.end(), extra.begin(), extra.end());
+    warpd_.emplace(NewTempDir("tls"), std::move(args));
   }
   std::string ssl_bootstrap() const { return absl::StrCat("127.0.0.1:", ssl_port_); }
   // kcat's options for the SSL listener (with `cert`'s client certificate).
@@ -47,6 +47,41 @@ class TlsClientsTest : public ::testing::Test {
   int ssl_port_ = 0;
   std::optional<Warpd> warpd_;
 };
+
+// A client certificate's principal as --tls_principal_mapping_rules names
+// it ("CN=carol,O=warp-test" -> "User:carol"), checked by the ACLs. The
+// PLAINTEXT loopback listener's User:ANONYMOUS is the super user here.
+TEST_F(TlsClientsTest, MappedCertificatePrincipalsAreAuthorized) {
+  StartWarpd("required", {"--tls_principal_mapping_rules=RULE:^CN=([^,]+),O=warp-test$/$1/L,DEFAULT",
+                          "--authorizer=acl", "--super_users=User:ANONYMOUS"});
+  auto [added, aout] = Sh(absl::StrCat(Runfile("tools/warpctl"), " --bootstrap=",
+                                       warpd_->bootstrap(), " acls add --principal=User:carol",
+                                       " --operation=ALL --topic=mapped 2>&1"));
+  ASSERT_EQ(added, 0) << aout;
+  auto [made, mout] = Sh(absl::StrCat(Runfile("tools/warpctl"), " --bootstrap=",
+                                      warpd_->bootstrap(), " topics create mapped 2>&1"));
+  ASSERT_EQ(made, 0) << mout;
+  auto [produced, pout] = Sh(absl::StrCat("printf 'm\\n' | timeout 60 kcat -P -p 0",
+                                          KcatSsl("carol"), " -t mapped"));
+  EXPECT_EQ(produced, 0) << pout;
+  auto [consumed, cout] = Sh(absl::StrCat("timeout 60 kcat -C -p 0 -e -q -o beginning",
+                                          KcatSsl("carol"), " -t mapped"));
+  EXPECT_EQ(consumed, 0) << cout;
+  EXPECT_EQ(cout, "m\n");
+  auto [other, oout] = Sh(absl::StrCat("printf 'm\\n' | timeout 60 kcat -P -p 0",
+                                       KcatSsl("carol"), " -t unmapped"));
+  EXPECT_NE(other, 0) << oout;
+  EXPECT_TRUE(absl::StrContains(oout, "authorization failed")) << oout;
+}
+
+// A certificate no mapping rule applies to is refused, as Kafka refuses it.
+TEST_F(TlsClientsTest, ACertificateNoRuleNamesIsRefused) {
+  StartWarpd("required", {"--tls_principal_mapping_rules=RULE:^CN=admin$/admin/"});
+  auto [refused, rout] = Sh(absl::StrCat("timeout 30 kcat -L -m 5", KcatSsl("carol")));
+  EXPECT_NE(refused, 0) << rout;
+  auto [plain, pout] = Sh(absl::StrCat("timeout 30 kcat -L -b ", warpd_->bootstrap()));
+  EXPECT_EQ(plain, 0) << pout;
+}
 
 TEST_F(TlsClientsTest, KcatProducesAndConsumesOverSsl) {
   StartWarpd("none");

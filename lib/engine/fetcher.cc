@@ -204,7 +204,12 @@ class FetcherImpl final : public Fetcher {
   void Finish(const std::shared_ptr<Poll>& poll, absl::StatusOr<Attempt> attempt) {
     {
       absl::MutexLock lock(&poll->mu);
-      if (poll->finished) return;
+      if (poll->finished) {
+        // Another attempt answered first: this one's memory goes back now
+        // (not when the poll is gone).
+        if (attempt.ok()) GiveBack(*attempt, poll->options);
+        return;
+      }
       poll->finished = true;
     }
     {

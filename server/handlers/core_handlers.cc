@@ -48,8 +48,12 @@ class SessionFetchMemory final : public FetchMemory {
     return static_cast<uint64_t>(granted);
   }
   void Release(uint64_t bytes) override {
-    uint64_t give = std::min(bytes, held_.load());
-    held_ -= give;
+    // Never more than is held, even when attempts give back at once.
+    uint64_t held = held_.load();
+    uint64_t give;
+    do {
+      give = std::min(bytes, held);
+    } while (give > 0 && !held_.compare_exchange_weak(held, held - give));
     session_->ReleaseResponse(static_cast<int64_t>(give));
   }
   void ReleaseAll() { Release(held_.load()); }

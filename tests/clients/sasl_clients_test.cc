@@ -142,6 +142,20 @@ TEST_F(SaslClientsTest, TheUsersFileIsReadAgainOnSighup) {
   EXPECT_EQ(still, 0) << sout;
 }
 
+// kafkajs over SASL_SSL with each mechanism: produce, then a group consumes.
+TEST_F(SaslClientsTest, KafkajsLogsInWithEveryMechanism) {
+  for (const std::string mechanism : {"plain", "scram-sha-256", "scram-sha-512"}) {
+    std::string command = NodeCommand(
+        "tests/clients/kafkajs_secure.js",
+        absl::StrCat("127.0.0.1:", sasl_ssl_port_, " ", certs_, "/ca.pem ", mechanism,
+                     " alice alice-secret"));
+    ASSERT_FALSE(command.empty()) << "run through scripts/test.sh";
+    auto [status, out] = Sh(command);
+    EXPECT_EQ(status, 0) << mechanism << ": " << out;
+    EXPECT_TRUE(absl::StrContains(out, "OK " + mechanism + " 20")) << out;
+  }
+}
+
 TEST_F(SaslClientsTest, PythonClientsLogInAndConsumeAGroup) {
   auto [kp, kout] = Sh(absl::StrCat(
       "/usr/bin/python3 -c \"\n"

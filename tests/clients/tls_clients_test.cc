@@ -103,6 +103,20 @@ TEST_F(TlsClientsTest, KcatProducesAndConsumesOverSsl) {
   EXPECT_FALSE(absl::StrContains(plout, absl::StrCat(":", ssl_port_))) << plout;
 }
 
+// kafkajs over SSL, then with a client certificate (mTLS required).
+TEST_F(TlsClientsTest, KafkajsOverSslAndMtls) {
+  StartWarpd("requested");
+  for (const std::string mode : {"ssl", "mtls"}) {
+    std::string args = absl::StrCat(ssl_bootstrap(), " ", certs_, "/ca.pem ", mode);
+    if (mode == "mtls") absl::StrAppend(&args, " ", certs_, "/carol.pem ", certs_, "/carol.key");
+    std::string command = NodeCommand("tests/clients/kafkajs_secure.js", args);
+    ASSERT_FALSE(command.empty()) << "run through scripts/test.sh";
+    auto [status, out] = Sh(command);
+    EXPECT_EQ(status, 0) << mode << ": " << out;
+    EXPECT_TRUE(absl::StrContains(out, "OK " + mode + " 20")) << out;
+  }
+}
+
 TEST_F(TlsClientsTest, PythonClientsProduceAndConsumeAGroupOverSsl) {
   StartWarpd("none");
   std::string ca = certs_ + "/ca.pem";

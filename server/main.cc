@@ -112,9 +112,13 @@ ABSL_FLAG(std::string, bucket, "",
           "Object store URL: file:///abs/path, mem://, or "
           "s3://bucket?endpoint=http://host:port&region=us-east-1&path_style=true "
           "(default: file://<data_dir>/bucket).");
+ABSL_FLAG(std::string, s3_ca_file, "",
+          "PEM CAs trusted for an https:// S3 endpoint with a private CA (as ca_file= in the "
+          "--bucket URL).");
 ABSL_FLAG(std::string, metadata, "",
           "Metadata journal URL: local:///abs/path, mem://, or "
-          "etcd://host:port[,host:port...]/prefix (default: local://<data_dir>/journal).");
+          "etcd://host:port[,host:port...]/prefix (etcds:// over TLS; ?ca_file=, cert_file=, "
+          "key_file=, user=, password_file=) (default: local://<data_dir>/journal).");
 ABSL_FLAG(std::string, cluster, "default",
           "Virtual cluster name: the prefix of this cluster's objects and its cluster id.");
 ABSL_FLAG(std::string, agent_id, "",
@@ -441,6 +445,17 @@ int main(int argc, char** argv) {
   std::string data_dir = Absolute(absl::GetFlag(FLAGS_data_dir));
   config.bucket_url = absl::GetFlag(FLAGS_bucket);
   if (config.bucket_url.empty()) config.bucket_url = absl::StrCat("file://", data_dir, "/bucket");
+  if (!absl::GetFlag(FLAGS_s3_ca_file).empty()) {
+    if (!absl::StartsWith(config.bucket_url, "s3://") ||
+        absl::StrContains(config.bucket_url, "ca_file=")) {
+      std::fprintf(stderr,
+                   "warpd: --s3_ca_file needs an s3:// --bucket without its own ca_file=\n");
+      return 2;
+    }
+    absl::StrAppend(&config.bucket_url,
+                    absl::StrContains(config.bucket_url, "?") ? "&" : "?",
+                    "ca_file=", absl::GetFlag(FLAGS_s3_ca_file));
+  }
   config.metadata_url = absl::GetFlag(FLAGS_metadata);
   if (config.metadata_url.empty()) {
     config.metadata_url = absl::StrCat("local://", data_dir, "/journal");

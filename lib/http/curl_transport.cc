@@ -184,6 +184,10 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.cert_file.empty()) {
+      curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.cert_file.c_str());
+      curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.key_file.c_str());
+    }
     if (!options_.ca_file.empty()) {
       curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file.c_str());
     }

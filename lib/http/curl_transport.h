@@ -25,6 +25,10 @@ struct CurlTransportOptions {
   int64_t low_speed_bytes = 1024;
   absl::Duration low_speed_time = absl::Seconds(10);
   std::string ca_file;  // empty: the system CA store
+  // A client certificate (PEM) and its key, for servers that ask for one
+  // (etcd's --client-cert-auth); both or neither.
+  std::string cert_file;
+  std::string key_file;
   int max_idle_handles = 64;
   // Largest 2xx response body accepted (ResourceExhausted beyond it).
   uint64_t max_response_bytes = uint64_t{1} << 30;

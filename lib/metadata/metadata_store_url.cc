@@ -1,4 +1,7 @@
 // MetadataStore::Open: naming a store's journal by URL.
+#include <cstdlib>
+#include <fstream>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -17,7 +20,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
   auto bad = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
         "bad metadata URL \"", url, "\": ", why,
-        " (expected mem://, local:///abs/path or etcd://host:port[,host:port]/prefix)"));
+        " (expected mem://, local:///abs/path, etcd://host:port[,host:port]/prefix or etcds://...)"));
   };
   if (url == "mem://") {
     return metadata::NewJournaledMetadataStore(metadata::NewMemoryJournal(), options);
@@ -33,7 +36,8 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
                      metadata::OpenLocalJournal(std::string(rest), journal_options));
     return metadata::NewJournaledMetadataStore(std::move(journal), options);
   }
-  if (absl::ConsumePrefix(&rest, "etcd://")) {
+  const bool etcds = absl::ConsumePrefix(&rest, "etcds://");
+  if (etcds || absl::ConsumePrefix(&rest, "etcd://")) {
     size_t slash = rest.find('/');
     absl::string_view hosts = rest.substr(0, slash);
     absl::string_view prefix =
@@ -47,27 +51,66 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
       }
       endpoints.emplace_back(host);
     }
-    // ?max_request_bytes=N (etcd's --max-request-bytes) and
-    // ?watch_idle_timeout_ms=N: see docs/operations.md.
+    // ?max_request_bytes=N (etcd's --max-request-bytes),
+    // ?watch_idle_timeout_ms=N, and TLS and authentication: tls=1 (as
+    // etcds://), ca_file=, cert_file=, key_file=, user=, password_file= (or
+    // $WARP_ETCD_PASSWORD): see docs/operations.md.
     metadata::EtcdStoreOptions etcd_options;
+    etcd_options.client.tls = etcds;
+    std::string password_file;
     size_t question = prefix.find('?');
     if (question != absl::string_view::npos) {
       for (absl::string_view param : absl::StrSplit(prefix.substr(question + 1), '&')) {
         std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(param, '=');
+        const absl::string_view name = kv.first;
+        const std::string text(kv.second);
+        if (name == "ca_file" || name == "cert_file" || name == "key_file" || name == "user" ||
+            name == "password_file") {
+          if (text.empty()) return bad(absl::StrCat("parameter \"", name, "\" needs a value"));
+          if (name == "ca_file") etcd_options.client.ca_file = text;
+          if (name == "cert_file") etcd_options.client.cert_file = text;
+          if (name == "key_file") etcd_options.client.key_file = text;
+          if (name == "user") etcd_options.client.user = text;
+          if (name == "password_file") password_file = text;
+          continue;
+        }
+        if (name == "tls") {
+          if (text != "1" && text != "0") return bad("parameter \"tls\" is 1 or 0");
+          etcd_options.client.tls = text == "1";
+          continue;
+        }
         int64_t value = 0;
-        if (!absl::SimpleAtoi(kv.second, &value) || value <= 0) {
+        if (!absl::SimpleAtoi(text, &value) || value <= 0) {
           return bad(absl::StrCat("parameter \"", param, "\" needs a positive integer"));
         }
-        if (kv.first == "max_request_bytes") {
+        if (name == "max_request_bytes") {
           etcd_options.max_request_bytes = static_cast<size_t>(value);
-        } else if (kv.first == "watch_idle_timeout_ms") {
+        } else if (name == "watch_idle_timeout_ms") {
           etcd_options.watch_idle_timeout = absl::Milliseconds(value);
         } else {
-          return bad(absl::StrCat("unknown parameter \"", kv.first, "\""));
+          return bad(absl::StrCat("unknown parameter \"", name, "\""));
         }
       }
       prefix = prefix.substr(0, question);
       if (prefix.empty()) return bad("a key prefix is needed: etcd://host:port/prefix");
+    }
+    if (!etcd_options.client.user.empty()) {
+      // The password never goes in the URL (which is logged).
+      if (!password_file.empty()) {
+        std::ifstream in(password_file);
+        if (!in || !std::getline(in, etcd_options.client.password)) {
+          return bad(absl::StrCat("cannot read password_file ", password_file));
+        }
+      } else if (const char* env = std::getenv("WARP_ETCD_PASSWORD"); env != nullptr) {
+        etcd_options.client.password = env;
+      } else {
+        return bad("user= needs password_file= or $WARP_ETCD_PASSWORD");
+      }
+    } else if (!password_file.empty()) {
+      return bad("password_file= without user=");
+    }
+    if (etcd_options.client.cert_file.empty() != etcd_options.client.key_file.empty()) {
+      return bad("cert_file= and key_file= go together");
     }
     return metadata::OpenEtcdMetadataStore(std::move(endpoints), absl::StrCat("/", prefix),
                                            options, etcd_options);

@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
@@ -10,8 +13,14 @@ namespace warp::testing {
 
 absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(
     int members, std::vector<std::string> flags) {
+  return StartTls("", members, std::move(flags));
+}
+
+absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::StartTls(
+    std::string certs, int members, std::vector<std::string> flags) {
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
   cluster->flags_ = std::move(flags);
+  cluster->certs_ = std::move(certs);
   std::vector<std::string> peers;
   for (int i = 0; i < members; ++i) {
     Member m;
@@ -33,7 +42,8 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(
 }
 
 absl::Status EtcdCluster::Launch(Member& m, bool initial) {
-  std::string client = absl::StrCat("http://127.0.0.1:", m.client_port);
+  std::string client =
+      absl::StrCat(certs_.empty() ? "http" : "https", "://127.0.0.1:", m.client_port);
   std::string peer = absl::StrCat("http://127.0.0.1:", m.peer_port);
   std::vector<std::string> argv = {
       "etcd", "--name", m.name, "--data-dir", m.dir + "/data",
@@ -42,10 +52,31 @@ absl::Status EtcdCluster::Launch(Member& m, bool initial) {
       "--initial-cluster", initial_cluster_, "--initial-cluster-state",
       initial ? "new" : "existing", "--initial-cluster-token", "warp-test",
       "--heartbeat-interval", "50", "--election-timeout", "500"};
+  if (!certs_.empty()) {
+    argv.insert(argv.end(), {"--cert-file", certs_ + "/server.pem", "--key-file",
+                             certs_ + "/server.key"});
+  }
   argv.insert(argv.end(), flags_.begin(), flags_.end());
   ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, m.dir + ".log"));
   m.process.emplace(std::move(process));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> EtcdCluster::Etcdctl(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {
+      "etcdctl", absl::StrCat("--endpoints=", certs_.empty() ? "http" : "https", "://",
+                              endpoint(0))};
+  if (!certs_.empty()) argv.push_back("--cacert=" + certs_ + "/ca.pem");
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string log = NewTempDir("etcdctl") + "/out";
+  ASSIGN_OR_RETURN(Subprocess process, Subprocess::Start(argv, log));
+  int status = process.Wait(absl::Seconds(30));
+  std::ifstream in(log);
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (status != 0) {
+    return absl::InternalError(absl::StrCat("etcdctl ", absl::StrJoin(args, " "), ": ", out));
+  }
+  return out;
 }
 
 std::string EtcdCluster::endpoints() const {

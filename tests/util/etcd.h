@@ -20,11 +20,20 @@ class EtcdCluster {
   // "--max-request-bytes=N").
   static absl::StatusOr<std::unique_ptr<EtcdCluster>> Start(
       int members = 1, std::vector<std::string> flags = {});
+  // The same with clients served over TLS: `certs` holds server.pem,
+  // server.key and ca.pem (tests/clients/make_certs.sh makes them); add
+  // "--client-cert-auth" and "--trusted-ca-file=..." to `flags` for mTLS.
+  static absl::StatusOr<std::unique_ptr<EtcdCluster>> StartTls(
+      std::string certs, int members = 1, std::vector<std::string> flags = {});
+
+  // Runs etcdctl against the cluster (with the CA when over TLS), e.g.
+  // {"user", "add", "root", "--new-user-password=x"}; returns its output.
+  absl::StatusOr<std::string> Etcdctl(const std::vector<std::string>& args) const;
 
   // "127.0.0.1:port" of every member, comma-separated, for etcd:// URLs.
   std::string endpoints() const;
   std::string Url(const std::string& prefix) const {
-    return "etcd://" + endpoints() + "/" + prefix;
+    return (certs_.empty() ? "etcd://" : "etcds://") + endpoints() + "/" + prefix;
   }
   // "127.0.0.1:port" of one member.
   std::string endpoint(int member) const;
@@ -49,6 +58,7 @@ class EtcdCluster {
   std::vector<Member> members_;
   std::string initial_cluster_;
   std::vector<std::string> flags_;
+  std::string certs_;  // TLS: the certificates' folder
 };
 
 }  // namespace warp::testing

@@ -22,9 +22,9 @@ using json = nlohmann::json;
 
 std::string B64(absl::string_view s) { return absl::Base64Escape(s); }
 
-std::string Normalize(std::string endpoint) {
+std::string Normalize(std::string endpoint, bool tls) {
   if (!absl::StartsWith(endpoint, "http://") && !absl::StartsWith(endpoint, "https://")) {
-    endpoint = "http://" + endpoint;
+    endpoint = (tls ? "https://" : "http://") + endpoint;
   }
   while (absl::EndsWith(endpoint, "/")) endpoint.pop_back();
   return endpoint;
@@ -92,11 +92,15 @@ int OnWatchProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off
 
 class JsonGatewayClient final : public EtcdClient {
  public:
-  JsonGatewayClient(std::vector<std::string> endpoints, absl::Duration timeout)
+  JsonGatewayClient(std::vector<std::string> endpoints, EtcdClientOptions options)
       : endpoints_(std::move(endpoints)),
-        timeout_(timeout),
+        options_(std::move(options)),
+        timeout_(options_.request_timeout),
         transport_(http::NewCurlTransport(http::CurlTransportOptions{
-            .connect_timeout = absl::Seconds(2)})) {}
+            .connect_timeout = absl::Seconds(2),
+            .ca_file = options_.ca_file,
+            .cert_file = options_.cert_file,
+            .key_file = options_.key_file})) {}
 
   absl::StatusOr<int64_t> Put(absl::string_view key, absl::string_view value) override {
     ASSIGN_OR_RETURN(json r, Call("/v3/kv/put", {{"key", B64(key)}, {"value", B64(value)}}));
@@ -203,6 +207,21 @@ class JsonGatewayClient final : public EtcdClient {
     // The gateway passes Grpc-Metadata-* headers on as gRPC metadata:
     // "hasleader" is what etcd's WithRequireLeader sends.
     curl_slist* headers = curl_slist_append(nullptr, "Grpc-Metadata-hasleader: true");
+    if (!options_.user.empty()) {
+      absl::StatusOr<std::string> token = Token(/*fresh=*/false);
+      if (!token.ok()) {
+        curl_easy_cleanup(curl);
+        curl_slist_free_all(headers);
+        NextEndpoint();
+        return token.status();
+      }
+      headers = curl_slist_append(headers, absl::StrCat("Authorization: ", *token).c_str());
+    }
+    if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.cert_file.empty()) {
+      curl_easy_setopt(curl, CURLOPT_SSLCERT, options_.cert_file.c_str());
+      curl_easy_setopt(curl, CURLOPT_SSLKEY, options_.key_file.c_str());
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
@@ -228,6 +247,8 @@ class JsonGatewayClient final : public EtcdClient {
     // A compacted start is the caller's to handle; any other end means this
     // endpoint cannot serve the watch now: try elsewhere next time.
     if (stream.status.code() == absl::StatusCode::kOutOfRange) return stream.status;
+    // An expired token ends the stream: the next watch gets a new one.
+    if (!options_.user.empty() && LooksLikeAuthFailure(stream.status.message())) ForgetToken();
     NextEndpoint();
     if (!stream.status.ok()) return stream.status;
     return absl::UnavailableError(absl::StrCat("etcd watch on ", url, " ended: ",
@@ -244,6 +265,56 @@ class JsonGatewayClient final : public EtcdClient {
     current_ = (current_ + 1) % endpoints_.size();
   }
 
+  static bool LooksLikeAuthFailure(absl::string_view message) {
+    return absl::StrContains(message, "invalid auth token") ||
+           absl::StrContains(message, "auth token is expired") ||
+           absl::StrContains(message, "user name is empty");
+  }
+
+  void ForgetToken() {
+    absl::MutexLock lock(&token_mu_);
+    token_.clear();
+  }
+
+  // etcd's authentication token: the one held, or a new one (`fresh`, or
+  // none held yet) from /v3/auth/authenticate.
+  absl::StatusOr<std::string> Token(bool fresh) {
+    {
+      absl::MutexLock lock(&token_mu_);
+      if (!fresh && !token_.empty()) return token_;
+    }
+    json body = {{"name", options_.user}, {"password", options_.password}};
+    std::string payload = body.dump();
+    absl::Status last;
+    for (size_t attempt = 0; attempt < endpoints_.size(); ++attempt) {
+      http::HttpRequest request;
+      request.method = "POST";
+      request.url = absl::StrCat(CurrentEndpoint(), "/v3/auth/authenticate");
+      request.headers = {{"Content-Type", "application/json"}};
+      request.body = payload;
+      request.timeout = timeout_;
+      absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
+      if (!response.ok()) {
+        last = response.status();
+        NextEndpoint();
+        continue;
+      }
+      if (response->status == 200) {
+        absl::StatusOr<json> parsed = ParseJsonObject(response->body);
+        if (parsed.ok() && parsed->contains("token") && (*parsed)["token"].is_string()) {
+          absl::MutexLock lock(&token_mu_);
+          token_ = (*parsed)["token"].get<std::string>();
+          return token_;
+        }
+      }
+      // Never the password: only the user and etcd's answer.
+      return absl::PermissionDeniedError(
+          absl::StrCat("etcd authentication as user ", options_.user, " on ", request.url,
+                       " failed: HTTP ", response->status, ": ", ErrorMessage(response->body)));
+    }
+    return last;
+  }
+
   // POSTs `body` to `path`, moving through the endpoints on failures that
   // mean "this endpoint cannot answer now".
   absl::StatusOr<json> Call(absl::string_view path, const json& body,
@@ -251,6 +322,7 @@ class JsonGatewayClient final : public EtcdClient {
     std::string payload = body.dump();
     absl::Status last = absl::DeadlineExceededError(absl::StrCat("etcd ", path, ": no time left"));
     size_t attempts = endpoints_.size() * 2;
+    bool token_renewed = false;
     for (size_t attempt = 0; attempt < attempts; ++attempt) {
       absl::Duration left = deadline - absl::Now();
       if (left <= absl::Milliseconds(10)) break;
@@ -258,6 +330,15 @@ class JsonGatewayClient final : public EtcdClient {
       request.method = "POST";
       request.url = absl::StrCat(CurrentEndpoint(), path);
       request.headers = {{"Content-Type", "application/json"}};
+      if (!options_.user.empty()) {
+        absl::StatusOr<std::string> token = Token(/*fresh=*/false);
+        if (!token.ok()) {
+          last = token.status();
+          if (token.status().code() == absl::StatusCode::kPermissionDenied) return last;
+          continue;
+        }
+        request.headers.push_back({"Authorization", *token});
+      }
       request.body = payload;
       request.timeout = std::min(timeout_, left);
       absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
@@ -273,6 +354,14 @@ class JsonGatewayClient final : public EtcdClient {
       last = absl::UnavailableError(absl::StrCat("etcd ", path, " on ", request.url,
                                                  ": HTTP ", response->status, ": ",
                                                  ErrorMessage(response->body)));
+      // An expired token (etcd's simple tokens expire when unused): once
+      // more with a new one.
+      if (!options_.user.empty() && !token_renewed && LooksLikeAuthFailure(last.message())) {
+        token_renewed = true;
+        ForgetToken();
+        --attempt;
+        continue;
+      }
       // 503/500 (no leader, stopping): another member may answer.
       if (response->status >= 500) {
         NextEndpoint();
@@ -284,7 +373,10 @@ class JsonGatewayClient final : public EtcdClient {
   }
 
   const std::vector<std::string> endpoints_;
+  const EtcdClientOptions options_;
   const absl::Duration timeout_;
+  absl::Mutex token_mu_;
+  std::string token_ ABSL_GUARDED_BY(token_mu_);
   const std::unique_ptr<http::HttpTransport> transport_;
   absl::Mutex mu_;
   size_t current_ ABSL_GUARDED_BY(mu_) = 0;
@@ -305,11 +397,14 @@ std::string PrefixEnd(absl::string_view prefix) {
 }
 
 absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
-    std::vector<std::string> endpoints, absl::Duration request_timeout) {
+    std::vector<std::string> endpoints, EtcdClientOptions options) {
   if (endpoints.empty()) return absl::InvalidArgumentError("no etcd endpoints");
-  for (std::string& e : endpoints) e = Normalize(e);
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return absl::InvalidArgumentError("an etcd client certificate needs its key (both or neither)");
+  }
+  for (std::string& e : endpoints) e = Normalize(e, options.tls);
   return std::unique_ptr<EtcdClient>(
-      std::make_unique<JsonGatewayClient>(std::move(endpoints), request_timeout));
+      std::make_unique<JsonGatewayClient>(std::move(endpoints), std::move(options)));
 }
 
 }  // namespace warp::metadata::etcd

@@ -42,13 +42,38 @@ struct TxnOp {
 // The range end that makes a range cover every key starting with `prefix`.
 std::string PrefixEnd(absl::string_view prefix);
 
+// How the client reaches etcd: TLS and etcd's own authentication.
+struct EtcdClientOptions {
+  absl::Duration request_timeout = absl::Seconds(10);
+  // https:// to endpoints given without a scheme; the server verified
+  // against `ca_file` (empty: the system CAs), and a client certificate for
+  // etcd's --client-cert-auth (cert_file and key_file, both or neither).
+  bool tls = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // etcd's user/password authentication (`etcdctl auth enable`): the client
+  // gets a token (/v3/auth/authenticate) and sends it with every request,
+  // getting a new one when etcd says it expired. Empty user: none. The
+  // password is never logged nor put in an error message.
+  std::string user;
+  std::string password;
+};
+
 class EtcdClient {
  public:
-  // `endpoints`: "host:port" or "http://host:port". Requests go to the
-  // current endpoint and move to the next one on a connection failure.
+  // `endpoints`: "host:port", "http://host:port" or "https://host:port".
+  // Requests go to the current endpoint and move to the next one on a
+  // connection failure.
+  static absl::StatusOr<std::unique_ptr<EtcdClient>> Create(
+      std::vector<std::string> endpoints, EtcdClientOptions options);
   static absl::StatusOr<std::unique_ptr<EtcdClient>> Create(
       std::vector<std::string> endpoints,
-      absl::Duration request_timeout = absl::Seconds(10));
+      absl::Duration request_timeout = absl::Seconds(10)) {
+    EtcdClientOptions options;
+    options.request_timeout = request_timeout;
+    return Create(std::move(endpoints), std::move(options));
+  }
   virtual ~EtcdClient() = default;
 
   // Returns the revision of the put.

@@ -594,7 +594,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> OpenEtcdMetadataStore(
     std::vector<std::string> endpoints, std::string prefix,
     const MetadataStoreOptions& options, const EtcdStoreOptions& etcd_options) {
   ASSIGN_OR_RETURN(std::unique_ptr<etcd::EtcdClient> client,
-                   etcd::EtcdClient::Create(std::move(endpoints)));
+                   etcd::EtcdClient::Create(std::move(endpoints), etcd_options.client));
   if (prefix.empty() || prefix.back() != '/') prefix += '/';
   auto store = std::make_unique<EtcdMetadataStore>(std::move(client), prefix, options,
                                                     etcd_options);

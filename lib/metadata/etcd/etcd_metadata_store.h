@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/metadata/journal.h"
+#include "lib/metadata/etcd/etcd_client.h"
 #include "warp/metadata_store.h"
 
 namespace warp::metadata {
@@ -39,6 +40,8 @@ struct EtcdStoreOptions {
   // default). A member cut off from its quorum cancels the watch by itself
   // (the watch requires a leader), whatever this is.
   absl::Duration watch_idle_timeout = absl::Minutes(11);
+  // TLS and etcd's user/password authentication (etcds://, ?ca_file=...).
+  etcd::EtcdClientOptions client;
 
   // Test hooks. While `hold_watcher` returns true the replica applies
   // nothing: its watch ends at the next event and no new one starts.

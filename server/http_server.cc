@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 
@@ -96,24 +98,64 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions 
     close(fd);
     return error;
   }
+  // HTTPS: the files are read now, so that a bad one stops warpd at start.
+  std::string cert, key;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    close(fd);
+    return absl::InvalidArgumentError("HTTPS needs both a certificate and its key");
+  }
+  if (!options.tls_cert_file.empty()) {
+    for (auto [path, out] : {std::pair{&options.tls_cert_file, &cert},
+                             std::pair{&options.tls_key_file, &key}}) {
+      std::ifstream in(*path);
+      if (!in) {
+        close(fd);
+        return absl::InvalidArgumentError(absl::StrCat("cannot read ", *path));
+      }
+      out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      close(fd);
+      return absl::UnimplementedError("this libmicrohttpd has no TLS");
+    }
+  }
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(options)));
+  // libmicrohttpd may keep pointers to them: they live as long as it runs.
+  server->tls_cert_ = std::move(cert);
+  server->tls_key_ = std::move(key);
+  const std::string& cert_pem = server->tls_cert_;
+  const std::string& key_pem = server->tls_key_;
   const HttpServerOptions& o = server->options_;
   server->port_ = ntohs(addr.sin_port);
   auto timeout_seconds =
       static_cast<unsigned int>(std::ceil(absl::ToDoubleSeconds(o.timeout)));
   // MHD_USE_EPOLL_INTERNAL_THREAD with a pool: every thread runs its own
   // epoll loop; none is ever given to one connection.
-  server->daemon_ = MHD_start_daemon(
-      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, 0, nullptr, nullptr, &OnRequest,
-      server.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-      static_cast<unsigned int>(o.threads), MHD_OPTION_CONNECTION_LIMIT,
-      static_cast<unsigned int>(o.max_connections), MHD_OPTION_CONNECTION_TIMEOUT,
-      timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, o.max_request_bytes,
-      MHD_OPTION_END);
+  if (cert_pem.empty()) {
+    server->daemon_ = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, 0, nullptr, nullptr, &OnRequest,
+        server.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+        static_cast<unsigned int>(o.threads), MHD_OPTION_CONNECTION_LIMIT,
+        static_cast<unsigned int>(o.max_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+        timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, o.max_request_bytes,
+        MHD_OPTION_END);
+  } else {
+    // libmicrohttpd's TLS (GnuTLS); TLS 1.2 and 1.3 only.
+    server->daemon_ = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_TLS, 0, nullptr, nullptr,
+        &OnRequest, server.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+        static_cast<unsigned int>(o.threads), MHD_OPTION_CONNECTION_LIMIT,
+        static_cast<unsigned int>(o.max_connections), MHD_OPTION_CONNECTION_TIMEOUT,
+        timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, o.max_request_bytes,
+        MHD_OPTION_HTTPS_MEM_CERT, cert_pem.c_str(), MHD_OPTION_HTTPS_MEM_KEY, key_pem.c_str(),
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_END);
+  }
   if (server->daemon_ == nullptr) {
     close(fd);
     return absl::InternalError(
-        absl::StrCat("libmicrohttpd did not start on ", o.host, ":", server->port_));
+        absl::StrCat("libmicrohttpd did not start on ", o.host, ":", server->port_,
+                     cert_pem.empty() ? "" : " (is the certificate or key malformed?)"));
   }
   return server;
 }

@@ -67,6 +67,10 @@ struct HttpServerOptions {
   // Memory per connection for the request line, the headers and the
   // answer's headers.
   size_t max_request_bytes = 16 << 10;
+  // HTTPS (--http_tls_cert_file, --http_tls_key_file): the PEM certificate
+  // (and chain) and its unencrypted key, read at Start. Both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Exact path to handler. Unknown paths get 404, other methods 405.
   std::map<std::string, HttpHandler> routes;
 };
@@ -91,6 +95,8 @@ class HttpServer {
   HttpResponse Answer(const HttpRequest& request) const;
 
  private:
+  std::string tls_cert_;  // PEM, for libmicrohttpd (HTTPS)
+  std::string tls_key_;
   explicit HttpServer(HttpServerOptions options) : options_(std::move(options)) {}
 
   const HttpServerOptions options_;

@@ -83,6 +83,9 @@ ABSL_FLAG(std::string, advertised_address, "",
           "HOST:PORT given to clients in Metadata responses (default: --kafka_listen).");
 ABSL_FLAG(std::string, http_listen, "127.0.0.1:8080",
           "HOST:PORT of the HTTP endpoint: /healthz, /readyz, /metrics.");
+ABSL_FLAG(std::string, http_tls_cert_file, "",
+          "PEM certificate (and chain): the HTTP listener serves HTTPS (with --http_tls_key_file).");
+ABSL_FLAG(std::string, http_tls_key_file, "", "PEM key of --http_tls_cert_file.");
 ABSL_FLAG(int32_t, http_threads, 2,
           "Threads serving HTTP, each an epoll loop over its share of the connections "
           "(handlers run on them; idle and slow connections hold none).");
@@ -282,6 +285,8 @@ warp::server::HttpServerOptions HttpOptions(const std::string& host, int port,
   options.threads = absl::GetFlag(FLAGS_http_threads);
   options.timeout = absl::Seconds(absl::GetFlag(FLAGS_http_timeout_seconds));
   options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  options.tls_cert_file = absl::GetFlag(FLAGS_http_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_http_tls_key_file);
   options.routes["/healthz"] = [](const HttpRequest&) { return TextResponse(200, "ok\n"); };
   options.routes["/readyz"] = [ready](const HttpRequest&) {
     bool now = ready->load();

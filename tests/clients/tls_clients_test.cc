@@ -19,10 +19,18 @@ class TlsClientsTest : public ::testing::Test {
  protected:
   // warpd with a PLAINTEXT and an SSL listener, client certificates as
   // `client_auth` says.
+  // The certificates' folder, made on first use.
+  const std::string& Certs() {
+    if (certs_.empty()) {
+      certs_ = NewTempDir("certs");
+      auto [made, out] =
+          Sh(absl::StrCat("sh ", Runfile("tests/clients/make_certs.sh"), " ", certs_));
+      EXPECT_EQ(made, 0) << out;
+    }
+    return certs_;
+  }
   void StartWarpd(const std::string& client_auth, std::vector<std::string> extra = {}) {
-    certs_ = NewTempDir("certs");
-    auto [made, out] = Sh(absl::StrCat("sh ", Runfile("tests/clients/make_certs.sh"), " ", certs_));
-    ASSERT_EQ(made, 0) << out;
+    Certs();
     ssl_port_ = *PickFreePort();
     std::vector<std::string> args = {
         absl::StrCat("--listeners=PLAINTEXT://127.0.0.1:{port},SSL://127.0.0.1:", ssl_port_),
@@ -72,6 +80,27 @@ TEST_F(TlsClientsTest, MappedCertificatePrincipalsAreAuthorized) {
                                        KcatSsl("carol"), " -t unmapped"));
   EXPECT_NE(other, 0) << oout;
   EXPECT_TRUE(absl::StrContains(oout, "authorization failed")) << oout;
+}
+
+// The HTTP listener over HTTPS: /metrics, /healthz and /readyz stay open
+// (no client certificate asked), verified against the test CA.
+TEST_F(TlsClientsTest, HttpListenerServesHttps) {
+  StartWarpd("none", {"--http_tls_cert_file=" + Certs() + "/server.pem",
+                      "--http_tls_key_file=" + Certs() + "/server.key"});
+  std::string url = absl::StrCat("https://127.0.0.1:", warpd_->http_port());
+  auto [metrics, mout] =
+      Sh(absl::StrCat("curl -sS --max-time 10 --cacert ", certs_, "/ca.pem ", url, "/metrics"));
+  EXPECT_EQ(metrics, 0) << mout;
+  EXPECT_TRUE(absl::StrContains(mout, "warp_produce_requests_total")) << mout;
+  auto [ready, rout] = Sh(absl::StrCat("curl -sS --max-time 10 --cacert ", certs_, "/ca.pem ",
+                                       url, "/readyz"));
+  EXPECT_EQ(ready, 0) << rout;
+  // Plain HTTP on it gets nothing; an untrusting client refuses it.
+  auto [plain, pout] = Sh(absl::StrCat("curl -sS --max-time 10 http://127.0.0.1:",
+                                       warpd_->http_port(), "/metrics"));
+  EXPECT_NE(plain, 0) << pout;
+  auto [untrusted, uout] = Sh(absl::StrCat("curl -sS --max-time 10 ", url, "/metrics"));
+  EXPECT_NE(untrusted, 0) << uout;
 }
 
 // A certificate no mapping rule applies to is refused, as Kafka refuses it.

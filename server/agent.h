@@ -56,6 +56,10 @@ struct AgentConfig {
   // is not owned and must outlive the agent.
   std::vector<std::string> sasl_mechanisms;
   const sasl::CredentialStore* sasl_static_users = nullptr;
+  // KIP-368 (--sasl_reauth_ms, Kafka's connections.max.reauth.ms): how long
+  // a SASL login lasts before the client must re-authenticate on its
+  // connection; zero: for the connection's life.
+  absl::Duration sasl_reauth = absl::ZeroDuration();
   // ACLs and their options (--authorizer, --super_users,
   // --allow_everyone_if_no_acl_found) and how often they are re-read.
   ClusterSecurityOptions security;

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "lib/protocol/messages/request_codec.h"
 
 namespace warp::server {
@@ -144,7 +145,9 @@ class Dispatcher::Impl {
       // After SaslHandshake v0 the client sends bare SASL tokens and gets
       // bare tokens back (kafka-python); a failure closes the connection,
       // as Kafka does.
-      absl::StatusOr<std::string> token = session->SaslStep(payload);
+      const absl::Duration reauth = agent_->config().sasl_reauth;
+      absl::StatusOr<std::string> token = session->SaslStep(
+          payload, reauth > absl::ZeroDuration() ? reauth : absl::InfiniteDuration());
       if (!token.ok()) {
         std::string address = peer.size() > 1 && peer[0] == '/' ? peer.substr(1) : peer;
         agent_->logins().Failed(address, [respond, status = token.status()] { respond(status); });
@@ -163,6 +166,13 @@ class Dispatcher::Impl {
     if (session != nullptr && !session->certificate_accepted()) {
       respond(absl::UnauthenticatedError(
           "no --tls_principal_mapping_rules rule applies to the client's certificate"));
+      return;
+    }
+    if (session != nullptr && session->session_expired(absl::Now()) &&
+        !BeforeAuthentication(header.api_key)) {
+      // KIP-368: a login not renewed in time ends the connection at the
+      // next request (the client logs in again on a new one).
+      respond(absl::UnauthenticatedError("the SASL session expired (--sasl_reauth_ms)"));
       return;
     }
     if (session != nullptr && !session->authenticated() &&

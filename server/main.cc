@@ -61,6 +61,9 @@ ABSL_FLAG(std::string, sasl_users_file, "",
           "Static users of the SASL listeners: one NAME:PASSWORD a line (# comments), read "
           "again on SIGHUP. SCRAM users created with AlterUserScramCredentials (warpctl users "
           "set) are kept in the metadata journal beside them.");
+ABSL_FLAG(int64_t, sasl_reauth_ms, 0,
+          "KIP-368, as Kafka's connections.max.reauth.ms: a SASL login lasts this long, then "
+          "the client must re-authenticate on its connection or be disconnected (0: off).");
 ABSL_FLAG(std::string, authorizer, "none",
           "none: every client may do everything (only allowed on loopback listeners without "
           "--allow_insecure); acl: Kafka's ACLs (CreateAcls...), kept in the metadata journal "
@@ -394,6 +397,11 @@ int main(int argc, char** argv) {
   // Outlives the agent, whose SASL logins read it.
   std::unique_ptr<warp::server::ReloadingUsers> sasl_users;
   if (!ConfigureAuthorization(listeners, &config)) return 2;
+  if (absl::GetFlag(FLAGS_sasl_reauth_ms) < 0) {
+    std::fprintf(stderr, "warpd: --sasl_reauth_ms must not be negative\n");
+    return 2;
+  }
+  config.sasl_reauth = absl::Milliseconds(absl::GetFlag(FLAGS_sasl_reauth_ms));
   for (const warp::server::Listener& l : listeners) {
     if (warp::server::UsesSasl(l.protocol) && config.sasl_mechanisms.empty()) {
       config.sasl_mechanisms = std::vector<std::string>(absl::StrSplit(

@@ -11,6 +11,9 @@
 #include <set>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/security/acl/ssl_principal_mapper.h"
@@ -59,15 +62,25 @@ class Session final : public ConnectionContext,
   }
 
   // SaslHandshake chose `authenticator`; with `raw_tokens` (handshake v0)
-  // the next frames are bare SASL tokens, not Kafka requests.
+  // the next frames are bare SASL tokens, not Kafka requests. On a session
+  // already authenticated this starts a re-authentication (KIP-368): the
+  // client stays authenticated meanwhile, and must log in as the same
+  // principal.
   void StartSasl(std::unique_ptr<sasl::SaslAuthenticator> authenticator, bool raw_tokens) {
     absl::MutexLock lock(&mu_);
     sasl_ = std::move(authenticator);
     raw_tokens_ = raw_tokens;
+    reauthenticating_ = !sasl_principal_.empty();
   }
   bool sasl_started() const {
     absl::MutexLock lock(&mu_);
     return sasl_ != nullptr;
+  }
+  // Whether a login succeeded and no re-authentication is in progress: a
+  // SaslHandshake now starts one.
+  bool may_reauthenticate() const {
+    absl::MutexLock lock(&mu_);
+    return !sasl_principal_.empty() && !reauthenticating_;
   }
   bool expects_raw_token() const {
     absl::MutexLock lock(&mu_);
@@ -80,14 +93,36 @@ class Session final : public ConnectionContext,
     return sasl_ != nullptr && sasl_->failed();
   }
   // One step of the exchange started by StartSasl: the token to send back,
-  // or why it failed. FailedPrecondition without an exchange.
-  absl::StatusOr<std::string> SaslStep(absl::string_view client_token) {
+  // or why it failed. FailedPrecondition without an exchange. A successful
+  // login lasts `lifetime` (--sasl_reauth_ms; infinite: for the
+  // connection's life); a re-authentication as another principal fails.
+  absl::StatusOr<std::string> SaslStep(absl::string_view client_token,
+                                       absl::Duration lifetime = absl::InfiniteDuration()) {
     absl::MutexLock lock(&mu_);
     if (sasl_ == nullptr) return absl::FailedPreconditionError("no SaslHandshake before");
-    if (!sasl_principal_.empty()) return absl::FailedPreconditionError("already authenticated");
+    if (!sasl_principal_.empty() && !reauthenticating_) {
+      return absl::FailedPreconditionError("already authenticated");
+    }
     absl::StatusOr<std::string> token = sasl_->Step(client_token);
-    if (token.ok() && sasl_->succeeded()) sasl_principal_ = sasl_->principal();
+    if (token.ok() && sasl_->succeeded()) {
+      if (reauthenticating_ && sasl_->principal() != sasl_principal_) {
+        // Kafka's rule: the principal cannot change during re-authentication.
+        sasl_principal_.clear();
+        return absl::UnauthenticatedError("Cannot change principals during re-authentication");
+      }
+      sasl_principal_ = sasl_->principal();
+      reauthenticating_ = false;
+      session_expires_ = absl::Now() + lifetime;
+    }
+    if (!token.ok() && reauthenticating_) sasl_principal_.clear();  // failed: closed
     return token;
+  }
+  // When the login must be renewed (KIP-368); InfiniteFuture without
+  // --sasl_reauth_ms. A session past it may only re-authenticate: any other
+  // request closes the connection, as Kafka closes it.
+  bool session_expired(absl::Time now) const {
+    absl::MutexLock lock(&mu_);
+    return !sasl_principal_.empty() && !reauthenticating_ && now >= session_expires_;
   }
 
   // Whether `tp` is fetched through this connection for the first time;
@@ -134,6 +169,8 @@ class Session final : public ConnectionContext,
   std::unique_ptr<sasl::SaslAuthenticator> sasl_ ABSL_GUARDED_BY(mu_);
   bool raw_tokens_ ABSL_GUARDED_BY(mu_) = false;
   std::string sasl_principal_ ABSL_GUARDED_BY(mu_);
+  bool reauthenticating_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time session_expires_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
 }  // namespace warp::server

@@ -24,9 +24,15 @@ void HandleSaslHandshake(const HandlerContext& ctx, Request& request, Reply repl
   const sasl::SaslAuthenticatorFactory* factory = ctx.agent->sasl();
   if (factory != nullptr) resp.mechanisms = factory->mechanisms();
   Session* session = ctx.session;
+  // A second handshake is a re-authentication (KIP-368): v1 only, once
+  // logged in, with re-authentication on (--sasl_reauth_ms).
+  const bool reauthentication = session != nullptr && session->sasl_started() &&
+                                session->may_reauthenticate() &&
+                                ctx.agent->config().sasl_reauth > absl::ZeroDuration() &&
+                                ctx.header.api_version >= 1;
   if (session == nullptr || !session->sasl_required() || factory == nullptr ||
-      session->sasl_started()) {
-    // Not a SASL listener, or a second handshake.
+      (session->sasl_started() && !reauthentication)) {
+    // Not a SASL listener, or a second handshake that is no re-authentication.
     resp.error_code = ToInt16(ErrorCode::kIllegalSaslState);
     reply(Response(std::move(resp)));
     return;
@@ -52,7 +58,9 @@ void HandleSaslAuthenticate(const HandlerContext& ctx, Request& request, Reply r
     reply(Response(std::move(resp)));
     return;
   }
-  absl::StatusOr<std::string> token = session->SaslStep(req.auth_bytes);
+  const absl::Duration reauth = ctx.agent->config().sasl_reauth;
+  absl::StatusOr<std::string> token = session->SaslStep(
+      req.auth_bytes, reauth > absl::ZeroDuration() ? reauth : absl::InfiniteDuration());
   if (!token.ok()) {
     bool state = token.status().code() == absl::StatusCode::kFailedPrecondition;
     resp.error_code = ToInt16(state ? ErrorCode::kIllegalSaslState
@@ -71,7 +79,11 @@ void HandleSaslAuthenticate(const HandlerContext& ctx, Request& request, Reply r
   }
   if (session->authenticated()) ctx.agent->logins().Succeeded();
   resp.auth_bytes = *std::move(token);
-  resp.session_lifetime_ms = 0;  // no re-authentication (KIP-368) asked
+  // KIP-368: with --sasl_reauth_ms the client is told how long its login
+  // lasts (v1+), and must re-authenticate before then.
+  resp.session_lifetime_ms =
+      session->authenticated() && reauth > absl::ZeroDuration() ? absl::ToInt64Milliseconds(reauth)
+                                                                : 0;
   reply(Response(std::move(resp)));
 }
 

@@ -156,6 +156,44 @@ TEST_F(SaslClientsTest, KafkajsLogsInWithEveryMechanism) {
   }
 }
 
+// KIP-368 with --sasl_reauth_ms=3000: kafkajs re-authenticates on its
+// connections and never errs (retries off); librdkafka 2.0.2, which does not
+// re-authenticate, is disconnected at expiry and carries on through a new
+// connection, losing nothing.
+TEST(SaslReauthTest, ClientsRenewTheirLoginsOrReconnect) {
+  std::string dir = NewTempDir("reauth");
+  std::ofstream(dir + "/users") << "alice:alice-secret\n";
+  int sasl_port = *PickFreePort();
+  Warpd warpd(NewTempDir("reauth-warpd"),
+              {absl::StrCat("--listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:",
+                            sasl_port),
+               "--sasl_users_file=" + dir + "/users", "--sasl_reauth_ms=3000"});
+  std::string bootstrap = absl::StrCat("127.0.0.1:", sasl_port);
+  std::string command = NodeCommand("tests/clients/kafkajs_reauth.js", bootstrap + " 8");
+  ASSERT_FALSE(command.empty()) << "run through scripts/test.sh";
+  auto [status, out] = Sh(command);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_TRUE(absl::StartsWith(out, "OK ")) << out;
+  // More logins than connections: the re-authentications.
+  auto [metric, mout] = Sh(absl::StrCat("curl -s http://127.0.0.1:", warpd.http_port(),
+                                        "/metrics | sed -n 's/^warp_sasl_authentications_total //p'"));
+  int logins = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(mout), &logins)) << mout;
+  EXPECT_GE(logins, 4) << "kafkajs should have re-authenticated every 2 s";
+  // kcat (librdkafka 2.0.2: no KIP-368) producing for 5 s, a line every
+  // 50 ms: disconnected at each expiry, it reconnects and delivers all (-E:
+  // kcat would otherwise quit when its one broker is briefly down).
+  auto [produced, pout] = Sh(absl::StrCat(
+      "for i in $(seq 1 100); do echo \"k-$i\"; sleep 0.05; done | timeout 60 kcat -P -E -p 0 "
+      "-t kcat-reauth -b ", bootstrap,
+      " -X security.protocol=sasl_plaintext -X sasl.mechanisms=PLAIN -X sasl.username=alice"
+      " -X sasl.password=alice-secret"));
+  ASSERT_EQ(produced, 0) << pout;
+  auto [consumed, cout] = Sh(absl::StrCat("timeout 60 kcat -C -p 0 -e -q -o beginning -t kcat-reauth -b ",
+                                          warpd.bootstrap(), " | wc -l"));
+  EXPECT_EQ(absl::StripAsciiWhitespace(cout), "100") << cout;
+}
+
 TEST_F(SaslClientsTest, PythonClientsLogInAndConsumeAGroup) {
   auto [kp, kout] = Sh(absl::StrCat(
       "/usr/bin/python3 -c \"\n"

@@ -1,6 +1,7 @@
 #include "benchmarks/rdkafka_client.h"
 
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,10 +17,32 @@ absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type, const Settings& setting
   });
 }
 
-absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type, const Settings& settings,
+namespace {
+
+std::map<std::string, Settings>& ExtraSettings() {
+  static auto* extra = new std::map<std::string, Settings>();
+  return *extra;
+}
+
+}  // namespace
+
+void AddClientSettingsFor(const std::string& bootstrap, Settings extra) {
+  Settings& to = ExtraSettings()[bootstrap];
+  to.insert(to.end(), extra.begin(), extra.end());
+}
+
+absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type, const Settings& given,
                                    const std::function<void(rd_kafka_conf_t*)>& configure) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  Settings settings = given;
+  for (const auto& [name, value] : given) {
+    if (name != "bootstrap.servers") continue;
+    auto extra = ExtraSettings().find(value);
+    if (extra != ExtraSettings().end()) {
+      settings.insert(settings.end(), extra->second.begin(), extra->second.end());
+    }
+  }
   for (const auto& [name, value] : settings) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {

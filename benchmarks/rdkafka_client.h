@@ -89,6 +89,12 @@ absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type, const Settings& setting
 absl::StatusOr<KafkaPtr> NewClient(rd_kafka_type_t type, const Settings& settings,
                                    const std::function<void(rd_kafka_conf_t*)>& configure);
 
+// Settings added to every client made afterwards whose bootstrap.servers is
+// `bootstrap` (the load tools' --client_config, as kcat's -X: security
+// protocol, SASL and TLS settings for a secure listener). Not thread-safe:
+// call before starting clients.
+void AddClientSettingsFor(const std::string& bootstrap, Settings extra);
+
 // Creates `topic` with `partitions` unless it exists.
 absl::Status EnsureTopic(const std::string& bootstrap, const std::string& topic,
                          int partitions);

@@ -78,6 +78,9 @@ ABSL_FLAG(std::string, compression, "none",
 ABSL_FLAG(std::string, metrics_url, "http://127.0.0.1:8080/metrics",
           "The agent's Prometheus endpoint for PUTs/s and GETs/s; empty: "
           "none.");
+ABSL_FLAG(std::vector<std::string>, client_config, {},
+          "librdkafka settings NAME=VALUE,... for the clients of --bootstrap (not the "
+          "mock), as kcat's -X: security.protocol=sasl_ssl,sasl.mechanisms=SCRAM-SHA-512,...");
 ABSL_FLAG(bool, mock, false,
           "Also run the workload against librdkafka's mock cluster.");
 ABSL_FLAG(int, mock_brokers, 1, "Brokers of the mock cluster.");
@@ -637,6 +640,16 @@ int Main() {
     return 2;
   }
 
+  Settings extra;
+  for (const std::string& setting : absl::GetFlag(FLAGS_client_config)) {
+    size_t eq = setting.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "warp_bench: --client_config %s is not NAME=VALUE\n", setting.c_str());
+      return 2;
+    }
+    extra.push_back({setting.substr(0, eq), setting.substr(eq + 1)});
+  }
+  if (!extra.empty()) AddClientSettingsFor(absl::GetFlag(FLAGS_bootstrap), std::move(extra));
   double rate = absl::GetFlag(FLAGS_rate);
   std::printf(
       "workload=%s topic=%s partitions=%d record_size=%d producers=%d "

@@ -103,14 +103,13 @@ bool BeforeAuthentication(int16_t api_key) {
          api_key == kafka::SaslAuthenticateRequest::kApiKey;
 }
 
-// `payload` with its 4-byte big-endian size in front.
+// `payload` as a frame: its 4-byte big-endian size in front.
 std::string SizePrefixed(absl::string_view payload) {
-  uint32_t size = static_cast<uint32_t>(payload.size());
-  std::string out;
-  out.reserve(4 + payload.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
-  out.append(payload.data(), payload.size());
-  return out;
+  kafka::Writer writer;
+  size_t at = kafka::BeginFrame(writer);
+  writer.WriteRaw(payload);
+  kafka::EndFrame(writer, at);
+  return writer.Release();
 }
 
 }  // namespace

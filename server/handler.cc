@@ -1,6 +1,8 @@
 #include "server/handler.h"
 
 #include "lib/protocol/messages/request_codec.h"
+#include "server/groups/placement.h"
+#include "server/routing.h"
 
 namespace warp::server {
 
@@ -24,6 +26,22 @@ kafka::ApiVersionsResponse AdvertisedApiVersions() {
     return !Handlers().contains(api.api_key);
   });
   return response;
+}
+
+std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
+  std::vector<Broker> brokers =
+      BrokersForClient(ctx.agent->membership().LiveServingClients(),
+                       ClientZone(ctx.header.client_id.value_or("")), ctx.listener);
+  if (brokers.empty()) {
+    // A jobs-only agent asked directly, alone in its view: it still serves.
+    Broker& self = brokers.emplace_back();
+    self.agent_id = ctx.agent->config().agent_id;
+    self.node_id = ctx.agent->node_id();
+    groups::SplitAddress(AdvertisedAddress(ctx.agent->membership().self(), ctx.listener),
+                         &self.host, &self.port);
+    self.zone = ctx.agent->config().zone;
+  }
+  return brokers;
 }
 
 kafka::Uuid ToUuid(const TopicId& id) {

@@ -11,6 +11,7 @@
 #include "lib/protocol/messages/dispatch.h"
 #include "lib/protocol/wire/frame.h"
 #include "server/agent.h"
+#include "server/routing.h"
 #include "server/session.h"
 
 namespace warp::server {
@@ -46,6 +47,12 @@ void RegisterScramHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 // Handlers(), at its served versions. One source of truth: an API with a
 // codec but no handler is never advertised.
 kafka::ApiVersionsResponse AdvertisedApiVersions();
+
+// The brokers given to this request's client (Metadata, DescribeCluster):
+// the live agents that serve clients, those of the client's zone (warp_az in
+// its client.id) when there are any, at the addresses of the client's
+// listener; this agent alone when it sees none.
+std::vector<Broker> BrokersFor(const HandlerContext& ctx);
 
 // A topic id as Kafka's Uuid (big-endian halves).
 kafka::Uuid ToUuid(const TopicId& id);

@@ -371,12 +371,16 @@ void HandleDescribeCluster(const HandlerContext& ctx, Request& request, Reply re
     return;
   }
   resp.cluster_id = agent.cluster_id();
-  resp.controller_id = agent.node_id();
-  DescribeClusterResponse::DescribeClusterBroker& broker = resp.brokers.emplace_back();
-  broker.broker_id = agent.node_id();
-  groups::SplitAddress(AdvertisedAddress(agent.membership().self(), ctx.listener), &broker.host,
-                       &broker.port);
-  if (!agent.config().zone.empty()) broker.rack = agent.config().zone;
+  // The brokers Metadata gives this client, as Kafka lists all of them.
+  std::vector<Broker> brokers = BrokersFor(ctx);
+  resp.controller_id = brokers.front().node_id;
+  for (const Broker& b : brokers) {
+    DescribeClusterResponse::DescribeClusterBroker& broker = resp.brokers.emplace_back();
+    broker.broker_id = b.node_id;
+    broker.host = b.host;
+    broker.port = b.port;
+    if (!b.zone.empty()) broker.rack = b.zone;
+  }
   resp.cluster_authorized_operations = std::numeric_limits<int32_t>::min();
   if (req.include_cluster_authorized_operations) {
     // As Kafka: the operations allowed on the cluster to who may describe

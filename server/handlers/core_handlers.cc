@@ -93,25 +93,6 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const std::vector<Broker>&
   return out;
 }
 
-// The brokers given to this request's client: the live agents that serve
-// clients, only those of the client's zone (warp_az in its client.id) when
-// there are any.
-std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
-  std::vector<Broker> brokers =
-      BrokersForClient(ctx.agent->membership().LiveServingClients(),
-                       ClientZone(ctx.header.client_id.value_or("")), ctx.listener);
-  if (brokers.empty()) {
-    // A jobs-only agent asked directly, alone in its view: it still serves.
-    Broker& self = brokers.emplace_back();
-    self.agent_id = ctx.agent->config().agent_id;
-    self.node_id = ctx.agent->node_id();
-    groups::SplitAddress(AdvertisedAddress(ctx.agent->membership().self(), ctx.listener),
-                         &self.host, &self.port);
-    self.zone = ctx.agent->config().zone;
-  }
-  return brokers;
-}
-
 void HandleMetadata(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<MetadataRequest>(request);
   Agent& agent = *ctx.agent;

@@ -23,80 +23,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "server/kafka_connection.h"
 
 namespace warp::server {
 namespace {
 
+using internal::Connection;
+using internal::kMaxRecvBytes;
+using internal::kMaxUnansweredRequests;
+using internal::PeerName;
+using internal::Receive;
+using internal::SplitFrames;
+
 constexpr uint64_t kListenerTag = 0;
 constexpr uint64_t kWakeTag = 1;
-
-struct Connection : std::enable_shared_from_this<Connection> {
-  uint64_t id = 0;
-  int fd = -1;
-  // Held by the I/O thread reading the connection, from recv until its
-  // frames are handed over: a re-armed socket read by another I/O thread
-  // meanwhile cannot hand later frames over first. Taken before `mu`.
-  absl::Mutex dispatch_mu;
-  std::string peer;  // "/<ip>", set at accept
-  std::shared_ptr<ConnectionContext> context;  // set at accept
-  absl::Mutex mu;
-  // Null on a plaintext listener.
-  std::unique_ptr<TlsSession> tls ABSL_GUARDED_BY(mu);
-  bool handshake_noted ABSL_GUARDED_BY(mu) = false;  // peer certificate passed on
-  std::string in ABSL_GUARDED_BY(mu);  // bytes of small frames and headers
-  // A large frame being received straight into its own buffer (no copy):
-  // it is `large_size` bytes, `large_got` of them have arrived. `large`
-  // starts at 64 KiB and doubles as bytes arrive, so a hostile length
-  // alone never allocates much (and what it allocates is counted).
-  std::string large ABSL_GUARDED_BY(mu);
-  size_t large_got ABSL_GUARDED_BY(mu) = 0;
-  size_t large_size ABSL_GUARDED_BY(mu) = 0;
-  // Responses to send, in order; `out_sent` bytes of the first are sent.
-  // Frames are moved in and sent with writev: never copied, never moved up.
-  std::deque<std::string> out ABSL_GUARDED_BY(mu);
-  size_t out_sent ABSL_GUARDED_BY(mu) = 0;
-  uint64_t next_request ABSL_GUARDED_BY(mu) = 0;
-  uint64_t next_to_send ABSL_GUARDED_BY(mu) = 0;
-  // Completed responses waiting for earlier ones; nullopt = no response.
-  std::map<uint64_t, std::optional<std::string>> done ABSL_GUARDED_BY(mu);
-  uint64_t queued_bytes ABSL_GUARDED_BY(mu) = 0;  // responses not yet sent
-  // Bytes of complete frames taken from the connection and not answered.
-  uint64_t request_bytes ABSL_GUARDED_BY(mu) = 0;
-  // What this connection holds in all (see Server::Account).
-  uint64_t held ABSL_GUARDED_BY(mu) = 0;
-  bool closed ABSL_GUARDED_BY(mu) = false;
-  bool reading_paused ABSL_GUARDED_BY(mu) = false;
-  // Paused for the global budget: in Server::paused_global_.
-  bool paused_for_global ABSL_GUARDED_BY(mu) = false;
-  // Let through the global budget until its partial frame is complete (so
-  // that paused partial frames can never wait for each other forever).
-  bool exempt ABSL_GUARDED_BY(mu) = false;
-  absl::Time last_activity ABSL_GUARDED_BY(mu);
-  absl::Time partial_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
-  // Since when responses wait for a client that does not take them.
-  absl::Time write_waiting_since ABSL_GUARDED_BY(mu) = absl::InfiniteFuture();
-};
-
-// A client's address as Kafka shows it ("/127.0.0.1", "/::1").
-std::string PeerName(const sockaddr_storage& addr, socklen_t len) {
-  char host[INET6_ADDRSTRLEN] = {};
-  if (len >= sizeof(sockaddr_in) && addr.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(addr).sin_addr, host, sizeof(host));
-  } else if (len >= sizeof(sockaddr_in6) && addr.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(addr).sin6_addr, host,
-              sizeof(host));
-  }
-  return absl::StrCat("/", host);
-}
-
-// Requests of one connection read but not yet answered, at most (pipelining
-// clients keep 5 to 50 in flight).
-constexpr uint64_t kMaxUnansweredRequests = 512;
-// Frames up to this size are staged in the connection's input buffer;
-// larger ones are received into their own, which starts at this size.
-constexpr size_t kStagedFrameBytes = 64 << 10;
-// Most bytes taken from a socket by one recv (between budget checks).
-constexpr size_t kMaxRecvBytes = 1 << 20;
 
 class Server final : public KafkaServer {
  public:
@@ -231,19 +171,6 @@ class Server final : public KafkaServer {
     }
   }
 
-  // recv, or SSL_read on a TLS connection (same contract).
-  static ssize_t Receive(Connection& conn, char* buf, size_t len)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    if (conn.tls == nullptr) return recv(conn.fd, buf, len, 0);
-    ssize_t n = conn.tls->Read(buf, len);
-    if (!conn.handshake_noted && conn.tls->handshake_done()) {
-      conn.handshake_noted = true;
-      std::optional<std::string> subject = conn.tls->peer_subject();
-      if (subject.has_value() && conn.context) conn.context->SetPeerCertificate(*subject);
-    }
-    return n;
-  }
-
   std::shared_ptr<Connection> Find(uint64_t id) {
     absl::MutexLock lock(&mu_);
     auto it = connections_.find(id);
@@ -343,45 +270,6 @@ class Server final : public KafkaServer {
     epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn->fd, &ev);
   }
 
-  // Moves the complete frames at the start of `conn.in` to `frames`. A frame
-  // too large to stage in `in` is then received into `conn.large` (its
-  // first bytes copied there). Returns false once the connection is closed
-  // (a hostile or broken length).
-  bool SplitFrames(Connection& conn, std::vector<std::pair<uint64_t, std::string>>& frames,
-                   size_t& frame_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(conn.mu) {
-    size_t at = 0;
-    bool open = true;
-    while (conn.in.size() - at >= 4) {
-      uint32_t size;
-      std::memcpy(&size, conn.in.data() + at, 4);
-      size = ntohl(size);
-      if (size > options_.max_request_bytes || static_cast<int32_t>(size) < 0) {
-        CloseConnLocked(conn);
-        open = false;
-        break;
-      }
-      size_t have = conn.in.size() - at - 4;
-      if (have >= size) {
-        frames.push_back({conn.next_request++, conn.in.substr(at + 4, size)});
-        frame_bytes += size;
-        conn.request_bytes += size;
-        at += 4 + size;
-        continue;
-      }
-      if (size > kStagedFrameBytes) {
-        // Memory for the frame is taken as its bytes arrive (see Read).
-        conn.large_size = size;
-        conn.large.resize(std::min<size_t>(size, std::max(kStagedFrameBytes, have)));
-        std::memcpy(conn.large.data(), conn.in.data() + at + 4, have);
-        conn.large_got = have;
-        at = conn.in.size();
-      }
-      break;
-    }
-    conn.in.erase(0, at);
-    return open;
-  }
-
   void Read(const std::shared_ptr<Connection>& conn) {
     absl::MutexLock dispatching(&conn->dispatch_mu);
     std::vector<std::pair<uint64_t, std::string>> frames;
@@ -421,7 +309,10 @@ class Server final : public KafkaServer {
           n = Receive(*conn, buf, sizeof(buf));
           if (n > 0) {
             conn->in.append(buf, n);
-            if (!SplitFrames(*conn, frames, frame_bytes)) break;
+            if (!SplitFrames(*conn, options_.max_request_bytes, frames, frame_bytes)) {
+              CloseConnLocked(*conn);  // a hostile or broken length
+              break;
+            }
           }
         }
         if (n > 0) {

@@ -15,6 +15,7 @@ shift || true
 METADATA_STATE="lib/metadata/command.cc lib/metadata/partition_log.cc
   lib/metadata/state.cc lib/metadata/state_snapshot.cc
   lib/metadata/topic_config.cc lib/metadata/security_state.cc
+  lib/metadata/transaction_index.cc lib/metadata/transaction_state.cc
   lib/security/acl/acl.cc lib/security/acl/acl_codec.cc"
 # The SASL authenticators, under the sasl_plain and scram targets.
 SASL="lib/security/sasl/authenticator.cc lib/security/sasl/base64.cc

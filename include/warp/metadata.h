@@ -68,7 +68,9 @@ struct BatchResult {
   bool duplicate = false;  // an earlier commit stored it; offsets are its own
 };
 
-// Where a batch (or, after compaction, a run of batches) lives.
+// Where a batch (or, after compaction, a run of batches) lives. A
+// transaction marker lives in no object (`marker`, empty `object_key`): its
+// control batch is built at fetch time from the fields below.
 struct BatchLocation {
   std::string object_key;
   uint64_t byte_offset = 0;
@@ -76,6 +78,34 @@ struct BatchLocation {
   int64_t base_offset = 0;
   int64_t last_offset = 0;
   int64_t max_timestamp = -1;
+  bool marker = false;
+  int64_t producer_id = -1;  // marker: its producer, epoch and kind
+  int16_t producer_epoch = -1;
+  bool commit = false;
+};
+
+// Kafka's transaction states (TransactionState), with Kafka's names.
+enum class TransactionState : int8_t {
+  kEmpty = 0,
+  kOngoing = 1,
+  kPrepareCommit = 2,
+  kPrepareAbort = 3,
+  kCompleteCommit = 4,
+  kCompleteAbort = 5,
+  kDead = 6,
+};
+
+// What the coordinator knows of one transactional id.
+struct TransactionInfo {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  TransactionState state = TransactionState::kEmpty;
+  int32_t timeout_ms = 0;
+  int64_t start_ms = -1;  // of the open transaction; -1 when none
+  int64_t last_update_ms = 0;
+  std::vector<TopicPartition> partitions;  // in the open transaction
+  std::vector<std::string> groups;         // whose offsets it commits
 };
 
 struct PartitionOffsets {

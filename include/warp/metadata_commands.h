@@ -143,12 +143,76 @@ struct AlterScramCredentials {
   std::vector<std::string> deletions;
 };
 
+// Transactions (Kafka's TransactionCoordinator; docs/transactions.md). Every
+// check and transition is the state machine's, so any agent coordinates any
+// transactional id. Markers are written by the command that ends a
+// transaction, in the metadata (no object): one offset per partition.
+
+// InitProducerId with a transactional id: a new id gets a new producer id at
+// epoch 0; a known one gets its epoch bumped (fencing older producers), an
+// open transaction aborted first, and a new producer id once the epoch is
+// exhausted. With `expected_producer_id` (KIP-360) the producer must be the
+// current one (kProducerFenced otherwise).
+struct InitTransactionalProducer {
+  std::string transactional_id;
+  int32_t timeout_ms = 60000;
+  int64_t now_ms = 0;
+  int64_t expected_producer_id = -1;
+  int16_t expected_epoch = -1;
+};
+
+// AddPartitionsToTxn and AddOffsetsToTxn (a group in `groups`): opens the
+// transaction if none is open. kInvalidProducerIdMapping for an unknown id or
+// another producer, kProducerFenced for another epoch,
+// kUnknownTopicOrPartition (nothing added) for a partition that does not
+// exist.
+struct AddToTransaction {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::vector<TopicPartition> partitions;
+  std::vector<std::string> groups;
+  int64_t now_ms = 0;
+};
+
+// TxnOffsetCommit: offsets held until the transaction commits (then they are
+// the group's) or aborts (then dropped). The group must be in the
+// transaction (kInvalidTxnState otherwise).
+struct CommitTransactionalOffsets {
+  std::string transactional_id;
+  std::string group;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  std::vector<CommitGroupOffsets::Entry> offsets;
+};
+
+// EndTxn: writes a commit or abort marker on every partition of the open
+// transaction and ends it. A retry of a transaction that ended the same way
+// succeeds; the other way, or with none open, kInvalidTxnState.
+struct EndTransaction {
+  std::string transactional_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  bool commit = false;
+  int64_t now_ms = 0;
+};
+
+// Aborts the transactions open past their timeout (bumping their epochs:
+// their producers are fenced) and forgets the transactional ids unused for
+// `expiration_ms` (Kafka's transactional.id.expiration.ms).
+struct ExpireTransactions {
+  int64_t now_ms = 0;
+  int64_t expiration_ms = 7 * 24 * 3600 * 1000LL;
+};
+
 using Command =
     std::variant<CommitFile, CreateTopic, DeleteTopic, CreatePartitions,
                  AlterTopicConfigs, AllocateProducerIds, CommitGroupOffsets,
                  DeleteGroupOffsets, DeleteRecords, ReplaceFiles, ForgetObjects,
                  RegisterAgent, ExpireAgents, RegisterAgentWithListeners,
-                 AddAcls, RemoveAcls, AlterScramCredentials>;
+                 AddAcls, RemoveAcls, AlterScramCredentials, InitTransactionalProducer,
+                 AddToTransaction, CommitTransactionalOffsets, EndTransaction,
+                 ExpireTransactions>;
 
 // What applying a command decided. `error` is the command's Kafka outcome
 // (not an infrastructure failure: those are absl::Status).
@@ -157,6 +221,7 @@ struct CommandResult {
   std::string message;
   std::vector<BatchResult> batches;  // CommitFile: one per batch, in order
   int64_t producer_id = -1;          // AllocateProducerIds: the first id
+  int16_t producer_epoch = -1;       // InitTransactionalProducer
   int64_t log_start_offset = -1;     // DeleteRecords
   bool ok() const { return error == KafkaError::kNone; }
 };

@@ -52,6 +52,23 @@ template <typename Io> void Fields(Io& io, RemoveAcls& v) { io(v.bindings); }
 template <typename Io> void Fields(Io& io, AlterScramCredentials& v) {
   io(v.user); io(v.upserts); io(v.deletions);
 }
+template <typename Io> void Fields(Io& io, InitTransactionalProducer& v) {
+  io(v.transactional_id); io(v.timeout_ms); io(v.now_ms); io(v.expected_producer_id);
+  io(v.expected_epoch);
+}
+template <typename Io> void Fields(Io& io, AddToTransaction& v) {
+  io(v.transactional_id); io(v.producer_id); io(v.producer_epoch); io(v.partitions);
+  io(v.groups); io(v.now_ms);
+}
+template <typename Io> void Fields(Io& io, CommitTransactionalOffsets& v) {
+  io(v.transactional_id); io(v.group); io(v.producer_id); io(v.producer_epoch); io(v.offsets);
+}
+template <typename Io> void Fields(Io& io, EndTransaction& v) {
+  io(v.transactional_id); io(v.producer_id); io(v.producer_epoch); io(v.commit); io(v.now_ms);
+}
+template <typename Io> void Fields(Io& io, ExpireTransactions& v) {
+  io(v.now_ms); io(v.expiration_ms);
+}
 
 namespace {
 

@@ -11,7 +11,7 @@
 // same snapshot (determinism), change nothing if rejected, and leave every
 // partition consistent: log start <= high watermark, index entries
 // contiguous, ordered and ending at the high watermark, each inside a known
-// object.
+// object or a transaction marker.
 //
 // Replayed over tests/fuzz/corpus/command by //lib/metadata:
 // command_fuzz_replay; fuzzed by `bash scripts/fuzz.sh 60 command`.
@@ -65,6 +65,11 @@ void CheckConsistent(const MetadataState& state) {
                               std::numeric_limits<uint64_t>::max(),
                               &found) == KafkaError::kNone);
       for (const BatchLocation& batch : found) {
+        if (batch.marker) {  // a transaction marker: in no object
+          Check(batch.object_key.empty() && batch.base_offset == batch.last_offset &&
+                log->markers().contains(batch.base_offset));
+          continue;
+        }
         const ObjectRecord* object = state.FindObject(batch.object_key);
         Check(object != nullptr && object->live_entries > 0);
         Check(batch.byte_offset <= object->size &&

@@ -44,6 +44,12 @@ template <typename Io> void Fields(Io& io, BatchToCommit& v) {
 template <typename Io> void Fields(Io& io, TopicInfo& v) {
   io(v.name); io(v.id); io(v.partitions); io(v.configs);
 }
+template <typename Io> void Fields(Io& io, TransactionInfo& v) {
+  int8_t state = static_cast<int8_t>(v.state);
+  io(v.transactional_id); io(v.producer_id); io(v.producer_epoch); io(state);
+  io(v.timeout_ms); io(v.start_ms); io(v.last_update_ms); io(v.partitions); io(v.groups);
+  v.state = static_cast<TransactionState>(state);
+}
 template <typename Io> void Fields(Io& io, ScramCredentialRecord& v) {
   io(v.mechanism); io(v.credential);
 }

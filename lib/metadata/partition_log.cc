@@ -63,6 +63,9 @@ int64_t PartitionLog::Append(const BatchToCommit& batch, uint64_t object_id,
   entry.max_timestamp = max_timestamp;
   entries_.push_back(entry);
   hwm_ = entry.last_offset + 1;
+  if (batch.transactional && batch.producer_id >= 0) {
+    transactions_.OnTransactionalBatch(batch.producer_id, base);
+  }
   if (batch.producer_id >= 0) {
     ProducerEntry& producer = producers_[batch.producer_id];
     if (producer.epoch != batch.producer_epoch) {
@@ -90,6 +93,32 @@ void PartitionLog::ReplaceEntries(size_t first, size_t last,
                                   const IndexEntry& entry) {
   entries_.erase(entries_.begin() + first + 1, entries_.begin() + last + 1);
   entries_[first] = entry;
+}
+
+int64_t PartitionLog::AppendMarker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                                   int64_t time_ms) {
+  const int64_t offset = hwm_++;
+  IndexEntry entry;
+  entry.object_id = kMarkerObjectId;
+  entry.base_offset = entry.last_offset = offset;
+  entry.max_timestamp = time_ms;
+  entries_.push_back(entry);
+  markers_[offset] = TransactionMarker{producer_id, producer_epoch, commit};
+  transactions_.OnMarker(producer_id, offset, commit);
+  // A marker of a bumped epoch fences the producer's older batches here.
+  ProducerEntry& producer = producers_[producer_id];
+  if (producer_epoch > producer.epoch) {
+    producer.epoch = producer_epoch;
+    producer.batches.clear();
+  }
+  return offset;
+}
+
+void PartitionLog::RestoreTransactions(std::map<int64_t, TransactionMarker> markers,
+                                       std::map<int64_t, int64_t> open,
+                                       std::deque<AbortedTransaction> aborted) {
+  markers_ = std::move(markers);
+  transactions_.Restore(std::move(open), std::move(aborted));
 }
 
 void PartitionLog::Restore(int64_t log_start, int64_t hwm,

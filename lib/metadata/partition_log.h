@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "warp/kafka_error.h"
+#include "lib/metadata/transaction_index.h"
 #include "warp/metadata.h"
 
 namespace warp::metadata {
@@ -45,6 +46,15 @@ struct SequenceCheck {
   const ProducerBatch* duplicate = nullptr;  // set: already stored
 };
 
+// A transaction marker kept in the metadata (its index entry has object id
+// kMarkerObjectId and one offset; Fetch builds its control batch).
+inline constexpr uint64_t kMarkerObjectId = 0;
+struct TransactionMarker {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  bool commit = false;
+};
+
 class PartitionLog {
  public:
   int64_t log_start_offset() const { return log_start_; }
@@ -61,16 +71,28 @@ class PartitionLog {
                  int64_t max_timestamp, int64_t append_time);
 
   // Moves the log start to `offset` (<= hwm) and drops entries wholly below
-  // it; calls `released(object_id)` for each dropped entry.
+  // it; calls `released(object_id)` for each dropped entry of an object
+  // (markers have none), and forgets the markers and aborted transactions
+  // below it.
   template <typename F>
   void AdvanceLogStart(int64_t offset, F released) {
     if (offset <= log_start_) return;
     log_start_ = offset;
     while (!entries_.empty() && entries_.front().last_offset < offset) {
-      released(entries_.front().object_id);
+      if (entries_.front().object_id != kMarkerObjectId) released(entries_.front().object_id);
       entries_.pop_front();
     }
+    markers_.erase(markers_.begin(), markers_.lower_bound(offset));
+    transactions_.AdvanceLogStart(offset);
   }
+
+  // Appends the marker ending `producer_id`'s transaction at the high
+  // watermark (one offset, no object); returns its offset.
+  int64_t AppendMarker(int64_t producer_id, int16_t producer_epoch, bool commit,
+                       int64_t time_ms);
+  // Markers by offset, and the open and aborted transactions.
+  const std::map<int64_t, TransactionMarker>& markers() const { return markers_; }
+  const TransactionIndex& transactions() const { return transactions_; }
 
   // Index of the first entry whose last offset >= `offset` (entries().size()
   // if none): the batch that holds `offset`. O(log n).
@@ -82,12 +104,17 @@ class PartitionLog {
   // Restores from a snapshot.
   void Restore(int64_t log_start, int64_t hwm, std::deque<IndexEntry> entries,
                std::map<int64_t, ProducerEntry> producers);
+  void RestoreTransactions(std::map<int64_t, TransactionMarker> markers,
+                           std::map<int64_t, int64_t> open,
+                           std::deque<AbortedTransaction> aborted);
 
  private:
   int64_t log_start_ = 0;
   int64_t hwm_ = 0;
   std::deque<IndexEntry> entries_;
   std::map<int64_t, ProducerEntry> producers_;  // by producer id
+  std::map<int64_t, TransactionMarker> markers_;  // by offset
+  TransactionIndex transactions_;
 };
 
 }  // namespace warp::metadata

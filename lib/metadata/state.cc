@@ -75,8 +75,13 @@ CommandResult MetadataState::Do(const CommitFile& c) {
       continue;
     }
     if (batch.transactional) {
-      out.error = KafkaError::kInvalidTxnState;  // transactions: later work
-      continue;
+      // KIP-890: only into a partition added to the producer's open
+      // transaction, at its current epoch.
+      KafkaError txn_error = CheckTransactionalBatch(batch);
+      if (txn_error != KafkaError::kNone) {
+        out.error = txn_error;
+        continue;
+      }
     }
     SequenceCheck check = log->CheckSequence(batch);
     out.log_start_offset = log->log_start_offset();
@@ -366,9 +371,18 @@ KafkaError MetadataState::FindBatches(const TopicPartition& tp, int64_t offset,
   for (size_t i = log->FindEntry(offset); i < entries.size(); ++i) {
     const IndexEntry& e = entries[i];
     if (!out->empty() && bytes + e.byte_length > max_bytes) break;
-    out->push_back(BatchLocation{objects_.at(e.object_id).key, e.byte_offset,
-                                 e.byte_length, e.base_offset, e.last_offset,
-                                 e.max_timestamp});
+    BatchLocation location{e.object_id == kMarkerObjectId ? std::string()
+                                                          : objects_.at(e.object_id).key,
+                           e.byte_offset, e.byte_length, e.base_offset, e.last_offset,
+                           e.max_timestamp};
+    if (e.object_id == kMarkerObjectId) {
+      const TransactionMarker& marker = log->markers().at(e.base_offset);
+      location.marker = true;
+      location.producer_id = marker.producer_id;
+      location.producer_epoch = marker.producer_epoch;
+      location.commit = marker.commit;
+    }
+    out->push_back(std::move(location));
     bytes += e.byte_length;
     if (bytes >= max_bytes) break;
   }

@@ -62,6 +62,12 @@ class MetadataState {
   const ObjectRecord* FindObject(absl::string_view key) const;
   size_t object_count() const { return objects_.size(); }
   int64_t next_producer_id() const { return next_producer_id_; }
+  // Transactions (transaction_state.cc).
+  const TransactionInfo* FindTransaction(absl::string_view transactional_id) const;
+  std::vector<TransactionInfo> ListTransactions() const;
+  // Offsets committed in open transactions, by producer id (TxnOffsetCommit).
+  const std::map<int64_t, std::map<TopicPartition, GroupOffset>>* PendingTransactionalOffsets(
+      absl::string_view group) const;
   // The ACLs and SCRAM users (security_state.cc).
   SecurityMetadata Security() const;
   uint64_t security_revision() const { return security_revision_; }
@@ -96,6 +102,16 @@ class MetadataState {
   CommandResult Do(const AddAcls& c);
   CommandResult Do(const RemoveAcls& c);
   CommandResult Do(const AlterScramCredentials& c);
+  CommandResult Do(const InitTransactionalProducer& c);
+  CommandResult Do(const AddToTransaction& c);
+  CommandResult Do(const CommitTransactionalOffsets& c);
+  CommandResult Do(const EndTransaction& c);
+  CommandResult Do(const ExpireTransactions& c);
+  // Checks a transactional batch against its producer's open transaction
+  // (KIP-890: the partition must have been added, at the current epoch).
+  KafkaError CheckTransactionalBatch(const BatchToCommit& batch) const;
+  // Writes `txn`'s markers, applies or drops its offsets, and ends it.
+  void CompleteTransaction(TransactionInfo& txn, bool commit, int64_t now_ms);
 
   // What FromSnapshot checks after decoding (see there).
   absl::Status CheckReferences() const;
@@ -119,6 +135,12 @@ class MetadataState {
   std::set<acl::AclBinding> acls_;
   std::map<std::string, std::map<std::string, std::string>, std::less<>> scram_users_;
   uint64_t security_revision_ = 0;
+  // Transactions (snapshot version 4): by transactional id; producer id to
+  // transactional id; group to producer id to pending offsets.
+  std::map<std::string, TransactionInfo, std::less<>> transactions_;
+  std::map<int64_t, std::string> transactional_producers_;
+  std::map<std::string, std::map<int64_t, std::map<TopicPartition, GroupOffset>>, std::less<>>
+      pending_offsets_;
 };
 
 }  // namespace warp::metadata

@@ -14,7 +14,10 @@ constexpr uint32_t kSnapshotMagic = 0x57415053;  // "WAPS"
 // none; still read).
 // 3: then the security metadata: ACLs, SCRAM users, their revision
 // (versions 1 and 2 have none; still read).
-constexpr uint32_t kSnapshotVersion = 3;
+// 4: then the transactions: by transactional id, the pending offsets, and
+// each partition's markers and open and aborted transactions (older
+// versions have none; still read).
+constexpr uint32_t kSnapshotVersion = 4;
 
 template <typename Io> void Fields(Io& io, IndexEntry& v) {
   io(v.object_id); io(v.byte_offset); io(v.base_offset); io(v.last_offset);
@@ -25,6 +28,21 @@ template <typename Io> void Fields(Io& io, ProducerBatch& v) {
 }
 template <typename Io> void Fields(Io& io, ProducerEntry& v) {
   io(v.epoch); io(v.batches);
+}
+template <typename Io> void Fields(Io& io, TransactionMarker& v) {
+  io(v.producer_id); io(v.producer_epoch); io(v.commit);
+}
+template <typename Io> void Fields(Io& io, AbortedTransaction& v) {
+  io(v.producer_id); io(v.first_offset); io(v.last_offset);
+}
+// A partition's transactions, in the snapshot's section of version 4.
+struct PartitionTransactions {
+  std::map<int64_t, TransactionMarker> markers;
+  std::map<int64_t, int64_t> open;
+  std::deque<AbortedTransaction> aborted;
+};
+template <typename Io> void Fields(Io& io, PartitionTransactions& v) {
+  io(v.markers); io(v.open); io(v.aborted);
 }
 template <typename Io> void Fields(Io& io, ObjectRecord& v) {
   io(v.key); io(v.size); io(v.live_entries); io(v.created_ms); io(v.dead_since_ms);
@@ -83,6 +101,21 @@ std::string MetadataState::Snapshot() const {
   io(acls);
   io(scram_users_);
   io(security_revision_);
+  io(transactions_);
+  io(pending_offsets_);
+  std::map<TopicPartition, PartitionTransactions> partition_transactions;
+  for (const auto& [name, topic] : topics_) {
+    for (size_t p = 0; p < topic.partitions.size(); ++p) {
+      const PartitionLog& log = topic.partitions[p];
+      if (log.markers().empty() && log.transactions().open().empty() &&
+          log.transactions().aborted().empty()) {
+        continue;
+      }
+      partition_transactions[{name, static_cast<int32_t>(p)}] = {
+          log.markers(), log.transactions().open(), log.transactions().aborted()};
+    }
+  }
+  io(partition_transactions);
   return out;
 }
 
@@ -119,6 +152,24 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
     io(state.scram_users_);
     io(state.security_revision_);
   }
+  if (version >= 4) {
+    io(state.transactions_);
+    io(state.pending_offsets_);
+    std::map<TopicPartition, PartitionTransactions> partition_transactions;
+    io(partition_transactions);
+    for (auto& [tp, txns] : partition_transactions) {
+      PartitionLog* log = state.MutablePartition(tp);
+      if (log == nullptr) {
+        return absl::DataLossError(absl::StrCat("snapshot: transactions of unknown partition ",
+                                                tp.topic, "-", tp.partition));
+      }
+      log->RestoreTransactions(std::move(txns.markers), std::move(txns.open),
+                               std::move(txns.aborted));
+    }
+    for (const auto& [id, txn] : state.transactions_) {
+      state.transactional_producers_[txn.producer_id] = id;
+    }
+  }
   if (!io.r.ok()) return io.r.status();
   if (!io.r.done()) return absl::DataLossError("trailing bytes after snapshot");
   absl::Status references = state.CheckReferences();
@@ -136,6 +187,9 @@ absl::Status MetadataState::CheckReferences() const {
     }
     for (const PartitionLog& log : topic.partitions) {
       for (const IndexEntry& entry : log.entries()) {
+        if (entry.object_id == kMarkerObjectId && log.markers().contains(entry.base_offset)) {
+          continue;  // a transaction marker: no object
+        }
         if (!objects_.count(entry.object_id)) {
           return absl::DataLossError(absl::StrCat("snapshot: topic ", name,
                                                   " points into unknown object ",

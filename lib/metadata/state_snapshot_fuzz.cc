@@ -45,6 +45,10 @@ void Query(const MetadataState& state) {
     Check(state.GroupOffsets(group) != nullptr);
   }
   (void)state.Agents();
+  for (const warp::TransactionInfo& txn : state.ListTransactions()) {
+    Check(state.FindTransaction(txn.transactional_id) != nullptr);
+    for (const std::string& group : txn.groups) (void)state.PendingTransactionalOffsets(group);
+  }
   const warp::SecurityMetadata security = state.Security();
   Check(security.revision == state.security_revision());
   for (const ObjectRecord& object :
@@ -72,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const warp::AgentInfo& agent : state->Agents()) grown += 16 + agent.id.size();
   }
   if (version <= 2) grown += 16;
+  if (version <= 3) grown += 12;  // and empty transaction sections
   Check(snapshot.size() <= input.size() + grown);
   absl::StatusOr<MetadataState> again = MetadataState::FromSnapshot(snapshot);
   Check(again.ok());

@@ -338,6 +338,110 @@ TEST_F(StateTest, SecurityRoundTrips) {
   EXPECT_FALSE(DecodeCommand(hostile).ok());
 }
 
+// Kafka's transaction rules, through the state machine: producer ids and
+// epochs, fencing, KIP-890's check of transactional batches, markers that
+// end a transaction on every partition, offsets that become the group's only
+// on commit, timeouts and expiry; and all of it through a snapshot.
+TEST_F(StateTest, TransactionsFollowKafka) {
+  ASSERT_TRUE(state_.Apply(CreateTopic{"t", {1, 1}, 2, {}}).ok());
+  CommandResult init = state_.Apply(InitTransactionalProducer{"app", 60000, 1000, -1, -1});
+  ASSERT_TRUE(init.ok()) << init.message;
+  const int64_t pid = init.producer_id;
+  EXPECT_EQ(init.producer_epoch, 0);
+  auto batch = [&](int32_t partition, int16_t epoch, int32_t seq) {
+    BatchToCommit b = Idempotent(Batch("t", partition, 2, 0, 100), pid, epoch, seq);
+    b.transactional = true;
+    return b;
+  };
+  // Not added yet: refused (KIP-890).
+  CommitFile early{"o1", 4096, 1001, {batch(0, 0, 0)}};
+  EXPECT_EQ(state_.Apply(early).batches[0].error, KafkaError::kInvalidTxnState);
+  EXPECT_EQ(state_.Apply(AddToTransaction{"app", pid, 1, {{"t", 0}}, {}, 1002}).error,
+            KafkaError::kProducerFenced);
+  EXPECT_EQ(state_.Apply(AddToTransaction{"app", pid + 7, 0, {{"t", 0}}, {}, 1002}).error,
+            KafkaError::kInvalidProducerIdMapping);
+  EXPECT_EQ(state_.Apply(AddToTransaction{"app", pid, 0, {{"t", 9}}, {}, 1002}).error,
+            KafkaError::kUnknownTopicOrPartition);
+  ASSERT_TRUE(state_.Apply(AddToTransaction{"app", pid, 0, {{"t", 0}, {"t", 1}}, {"g"}, 1002}).ok());
+  EXPECT_EQ(state_.FindTransaction("app")->state, TransactionState::kOngoing);
+  // Data in, the LSO held at its first offset.
+  CommitFile data{"o2", 4096, 1003, {batch(0, 0, 0), batch(1, 0, 0)}};
+  CommandResult written = state_.Apply(data);
+  ASSERT_TRUE(written.batches[0].error == KafkaError::kNone) << static_cast<int>(written.batches[0].error);
+  const PartitionLog* p0 = state_.FindPartition({"t", 0});
+  EXPECT_EQ(p0->transactions().LastStableOffset(p0->high_watermark()), 0);
+  ASSERT_TRUE(state_.Apply(CommitTransactionalOffsets{"app", "g", pid, 0, {{{"t", 0}, {2, 0, "m", 0}}}})
+                  .ok());
+  EXPECT_EQ(state_.GroupOffsets("g"), nullptr);  // not before the commit
+  EXPECT_EQ(state_.Apply(CommitTransactionalOffsets{"app", "other", pid, 0, {}}).error,
+            KafkaError::kInvalidTxnState);
+  // Commit: a marker on each partition, the offsets the group's.
+  ASSERT_TRUE(state_.Apply(EndTransaction{"app", pid, 0, true, 1004}).ok());
+  EXPECT_EQ(p0->high_watermark(), 3);  // 2 records and the marker
+  EXPECT_EQ(p0->transactions().LastStableOffset(3), 3);
+  EXPECT_TRUE(p0->transactions().aborted().empty());
+  ASSERT_NE(state_.GroupOffsets("g"), nullptr);
+  EXPECT_EQ(state_.GroupOffsets("g")->at({"t", 0}).offset, 2);
+  std::vector<BatchLocation> found;
+  ASSERT_EQ(state_.FindBatches({"t", 0}, 0, 1 << 20, &found), KafkaError::kNone);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_TRUE(found[1].marker);
+  EXPECT_TRUE(found[1].commit);
+  EXPECT_EQ(found[1].producer_id, pid);
+  EXPECT_TRUE(found[1].object_key.empty());
+  // Retries of the end: the same succeeds, the other way does not.
+  EXPECT_TRUE(state_.Apply(EndTransaction{"app", pid, 0, true, 1005}).ok());
+  EXPECT_EQ(state_.Apply(EndTransaction{"app", pid, 0, false, 1005}).error,
+            KafkaError::kInvalidTxnState);
+  // A second transaction, aborted: remembered for read_committed fetches.
+  ASSERT_TRUE(state_.Apply(AddToTransaction{"app", pid, 0, {{"t", 0}}, {}, 1006}).ok());
+  ASSERT_EQ(state_.Apply(CommitFile{"o3", 4096, 1007, {batch(0, 0, 2)}}).batches[0].error,
+            KafkaError::kNone);
+  ASSERT_TRUE(state_.Apply(EndTransaction{"app", pid, 0, false, 1008}).ok());
+  EXPECT_EQ(p0->transactions().aborted(),
+            (std::deque<AbortedTransaction>{{pid, 3, 5}}));
+  // A new producer with the same id fences the old one, everywhere.
+  CommandResult again = state_.Apply(InitTransactionalProducer{"app", 60000, 1009, -1, -1});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.producer_id, pid);
+  EXPECT_EQ(again.producer_epoch, 1);
+  EXPECT_EQ(state_.Apply(AddToTransaction{"app", pid, 0, {{"t", 0}}, {}, 1010}).error,
+            KafkaError::kProducerFenced);
+  EXPECT_EQ(state_.Apply(InitTransactionalProducer{"app", 60000, 1011, pid, 0}).error,
+            KafkaError::kProducerFenced);  // KIP-360 with a stale epoch
+  // An open transaction is aborted by a new producer's InitProducerId...
+  ASSERT_TRUE(state_.Apply(AddToTransaction{"app", pid, 1, {{"t", 1}}, {}, 1012}).ok());
+  ASSERT_EQ(state_.Apply(CommitFile{"o4", 4096, 1013, {batch(1, 1, 0)}}).batches[0].error,
+            KafkaError::kNone);
+  CommandResult fenced = state_.Apply(InitTransactionalProducer{"app", 1000, 1014, -1, -1});
+  ASSERT_TRUE(fenced.ok());
+  EXPECT_EQ(fenced.producer_epoch, 2);
+  const PartitionLog* p1 = state_.FindPartition({"t", 1});
+  EXPECT_EQ(p1->transactions().aborted().size(), 1u);
+  EXPECT_TRUE(p1->transactions().open().empty());
+  // ... and an old-epoch batch is fenced at the partition.
+  EXPECT_EQ(state_.Apply(CommitFile{"o5", 4096, 1015, {batch(1, 1, 1)}}).batches[0].error,
+            KafkaError::kInvalidProducerEpoch);
+  // ... or by its timeout (1 s here), which bumps the epoch too.
+  ASSERT_TRUE(state_.Apply(AddToTransaction{"app", pid, 2, {{"t", 0}}, {}, 2000}).ok());
+  ASSERT_TRUE(state_.Apply(ExpireTransactions{2500, 1000000}).ok());
+  EXPECT_EQ(state_.FindTransaction("app")->state, TransactionState::kOngoing);
+  ASSERT_TRUE(state_.Apply(ExpireTransactions{3001, 1000000}).ok());
+  EXPECT_EQ(state_.FindTransaction("app")->state, TransactionState::kCompleteAbort);
+  EXPECT_EQ(state_.FindTransaction("app")->producer_epoch, 3);
+  // Everything survives a snapshot, bit for bit.
+  absl::StatusOr<MetadataState> loaded = MetadataState::FromSnapshot(state_.Snapshot());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->Snapshot(), state_.Snapshot());
+  EXPECT_EQ(loaded->FindPartition({"t", 0})->transactions().aborted(),
+            p0->transactions().aborted());
+  EXPECT_EQ(loaded->Apply(AddToTransaction{"app", pid, 3, {{"t", 0}}, {}, 3100}).error,
+            KafkaError::kNone);
+  // Unused for longer than the expiration: forgotten.
+  ASSERT_TRUE(state_.Apply(ExpireTransactions{3001 + 1000001, 1000000}).ok());
+  EXPECT_EQ(state_.FindTransaction("app"), nullptr);
+}
+
 // A random but valid-ish stream of every kind of command.
 std::vector<Command> RandomCommands(uint64_t seed, int n) {
   std::mt19937_64 rng(seed);
@@ -365,6 +469,16 @@ std::vector<Command> RandomCommands(uint64_t seed, int n) {
         out.push_back(RegisterAgent{{absl::StrCat("a", rng() % 3), "h:1", "z", {}, i + 5}});
         out.push_back(ExpireAgents{i});
         break;
+      case 6: {
+        std::string id = absl::StrCat("tx", rng() % 2);
+        out.push_back(InitTransactionalProducer{id, 50, i, -1, -1});
+        out.push_back(AddToTransaction{id, 1 + static_cast<int64_t>(rng() % 6), 0,
+                                       {{"t0", static_cast<int32_t>(rng() % 4)}}, {}, i});
+        if (rng() % 2) out.push_back(EndTransaction{id, 1 + static_cast<int64_t>(rng() % 6), 0,
+                                                    rng() % 2 == 0, i});
+        if (rng() % 3 == 0) out.push_back(ExpireTransactions{i, 100});
+        break;
+      }
       case 5: {
         acl::AclBinding binding = Acl(acl::ResourceType::kTopic, topic,
                                       rng() % 2 ? acl::PatternType::kLiteral

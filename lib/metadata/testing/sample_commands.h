@@ -88,6 +88,18 @@ inline std::vector<Command> SampleCommands() {
         "1:SCRAM-SHA-256:4096:W22ZaJ0SNY7soEsUEjb6gQ==:WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:"
         "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="}},
       {}});
+  // A transaction that commits a produce and a group's offsets, and one that
+  // times out (producer ids 3 and 4: after AllocateProducerIds{2}).
+  commands.push_back(InitTransactionalProducer{"tx-a", 60000, 10000, -1, -1});
+  commands.push_back(AddToTransaction{"tx-a", 3, 0, {{"orders", 1}}, {"billing"}, 10001});
+  BatchToCommit transactional = SampleBatch("orders", 1, 2, 0, 3, 0);
+  transactional.transactional = true;
+  commands.push_back(CommitFile{"c/data/0000000000000005-a-3", 1000, 10002, {transactional}});
+  commands.push_back(CommitTransactionalOffsets{"tx-a", "billing", 3, 0, {{{"orders", 1}, {5, 0, "", 0}}}});
+  commands.push_back(EndTransaction{"tx-a", 3, 0, true, 10003});
+  commands.push_back(InitTransactionalProducer{"tx-b", 1000, 11000, -1, -1});
+  commands.push_back(AddToTransaction{"tx-b", 4, 0, {{"orders", 2}}, {}, 11001});
+  commands.push_back(ExpireTransactions{20000, 7 * 24 * 3600 * 1000LL});
   return commands;
 }
 

@@ -115,6 +115,46 @@ TEST_F(EngineTest, ProducedRecordsComeBackAtTheirOffsets) {
   EXPECT_EQ(Records((*fetched)[1].records).size(), 2u);
 }
 
+// A transaction's data comes back with its commit marker after it: a control
+// batch the fetcher builds from the metadata at the marker's offset.
+TEST_F(EngineTest, TransactionMarkersComeBackAsControlBatches) {
+  absl::StatusOr<CommandResult> init =
+      metadata_->Execute(InitTransactionalProducer{"tx", 60000, 1000, -1, -1});
+  ASSERT_TRUE(init.ok() && init->ok());
+  const int64_t pid = init->producer_id;
+  ASSERT_TRUE(metadata_->Execute(AddToTransaction{"tx", pid, 0, {{"t", 3}}, {}, 1001})->ok());
+  std::vector<kafka::RecordInput> records = {{std::nullopt, absl::string_view("in-tx"), {}, 1000}};
+  kafka::RecordBatchOptions options;
+  options.producer_id = pid;
+  options.producer_epoch = 0;
+  options.base_sequence = 0;
+  options.is_transactional = true;
+  auto produced = producer_->AppendAndWait({{"t", 3, *kafka::BuildRecordBatch(records, options)}});
+  ASSERT_TRUE(produced.ok()) << produced.status();
+  ASSERT_EQ((*produced)[0].error, KafkaError::kNone);
+  ASSERT_TRUE(metadata_->Execute(EndTransaction{"tx", pid, 0, true, 1002})->ok());
+  auto fetched = fetcher_->Fetch({{{"t", 3}, 0}}, {});
+  ASSERT_TRUE(fetched.ok()) << fetched.status();
+  auto split = kafka::SplitRecordBatches((*fetched)[0].records);
+  ASSERT_TRUE(split.ok());
+  ASSERT_EQ(split->batches.size(), 2u);
+  auto data = kafka::RecordBatchReader::Open(split->batches[0]);
+  ASSERT_TRUE(data.ok());
+  EXPECT_TRUE(data->header().is_transactional());
+  EXPECT_FALSE(data->header().is_control());
+  auto marker = kafka::RecordBatchReader::Open(split->batches[1]);
+  ASSERT_TRUE(marker.ok()) << marker.status();
+  EXPECT_TRUE(marker->header().is_control());
+  EXPECT_TRUE(marker->header().is_transactional());
+  EXPECT_EQ(marker->header().base_offset, 1);
+  EXPECT_EQ(marker->header().producer_id, pid);
+  kafka::RecordView r;
+  ASSERT_TRUE(*marker->Next(&r));
+  ASSERT_TRUE(r.key.has_value());
+  EXPECT_EQ(*r.key, std::string("\x00\x00\x00\x01", 4));  // version 0, COMMIT
+  EXPECT_EQ((*fetched)[0].high_watermark, 2);
+}
+
 TEST_F(EngineTest, AFetchAtEveryOffsetOfABatchReturnsThatWholeBatch) {
   ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("x", 5)}}).ok());
   ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("y", 5)}}).ok());

@@ -11,6 +11,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/engine/block_cache.h"
 #include "lib/protocol/record/record_batch.h"
+#include "lib/protocol/record/record_batch_builder.h"
 
 namespace warp {
 namespace {
@@ -295,6 +296,20 @@ class FetcherImpl final : public Fetcher {
       if (out->records.size() + b.byte_length > limit &&
           !(must_return_one && out->records.empty())) {
         break;
+      }
+      if (b.marker) {
+        // A transaction marker lives in the metadata: its control batch is
+        // built here, as Kafka would have stored it (docs/transactions.md).
+        kafka::RecordBatchOptions marker;
+        marker.base_offset = b.base_offset;
+        marker.producer_id = b.producer_id;
+        marker.producer_epoch = b.producer_epoch;
+        absl::StatusOr<std::string> batch =
+            kafka::BuildEndTransactionMarker(b.commit, /*coordinator_epoch=*/0, b.max_timestamp,
+                                             marker);
+        if (!batch.ok()) return batch.status();
+        out->records += *batch;
+        continue;
       }
       const size_t at = out->records.size();
       RETURN_IF_ERROR(options_.cache->ReadInto(b.object_key, b.byte_offset, b.byte_length,

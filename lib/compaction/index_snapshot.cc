@@ -31,6 +31,9 @@ IndexSnapshot IndexSnapshot::Take(MetadataStore& metadata, const std::string& cl
         continue;
       }
       for (const BatchLocation& b : plan.batches) {
+        // A transaction marker lives in no object (merges stop at it: it is
+        // in none of their inputs).
+        if (b.marker) continue;
         auto [it, inserted] = snapshot.objects.try_emplace(b.object_key);
         SnapshotObject& object = it->second;
         if (inserted) {

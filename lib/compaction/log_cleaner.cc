@@ -82,6 +82,11 @@ class LogCleanerImpl final : public LogCleaner {
                                                     std::numeric_limits<uint64_t>::max());
     if (plan.error != KafkaError::kNone) return std::nullopt;  // moved: next pass
     std::vector<BatchLocation>& entries = plan.batches;
+    // Transactions: cleaning stops before the first marker for now (Kafka
+    // removes aborted records and old markers; issue 16).
+    auto marker = std::find_if(entries.begin(), entries.end(),
+                               [](const BatchLocation& b) { return b.marker; });
+    entries.erase(marker, entries.end());
     entries.resize(compaction::CleanableEntries(entries, policy, now_ms,
                                                 options_.max_clean_bytes));
     CleanState& state = states_[tp];

@@ -209,6 +209,19 @@ absl::StatusOr<int8_t> MechanismCode(const std::string& name) {
       absl::StrCat("mechanism ", name, ": SCRAM-SHA-256 or SCRAM-SHA-512"));
 }
 
+// Sends `req`; the first user's error, if any.
+absl::Status AlterUsers(Connection& c, const AlterUserScramCredentialsRequest& req) {
+  absl::StatusOr<AlterUserScramCredentialsResponse> resp =
+      CallFor<AlterUserScramCredentialsResponse>(c, Request(req));
+  if (!resp.ok()) return resp.status();
+  for (const auto& r : resp->results) {
+    if (r.error_code != 0) {
+      return KafkaFailure("AlterUserScramCredentials", r.error_code, r.error_message);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> UsersSet(Connection& c, const std::string& user,
                                      const CommandOptions& o) {
   absl::StatusOr<int8_t> code = MechanismCode(o.mechanism);
@@ -225,14 +238,8 @@ absl::StatusOr<std::string> UsersSet(Connection& c, const std::string& user,
   up.salted_password =
       sasl::Pbkdf2(*code == 1 ? sasl::HashFunction::kSha256 : sasl::HashFunction::kSha512,
                    o.password, *salt, o.iterations);
-  absl::StatusOr<AlterUserScramCredentialsResponse> resp =
-      CallFor<AlterUserScramCredentialsResponse>(c, Request(req));
-  if (!resp.ok()) return resp.status();
-  for (const auto& r : resp->results) {
-    if (r.error_code != 0) {
-      return KafkaFailure("AlterUserScramCredentials", r.error_code, r.error_message);
-    }
-  }
+  absl::Status altered = AlterUsers(c, req);
+  if (!altered.ok()) return altered;
   return absl::StrCat("set the ", o.mechanism, " credential of ", user, " (", o.iterations,
                       " iterations)\n");
 }
@@ -288,14 +295,8 @@ absl::StatusOr<std::string> UsersRemove(Connection& c, const std::string& user,
     if (!code.ok()) return code.status();
     req.deletions.push_back({user, *code});
   }
-  absl::StatusOr<AlterUserScramCredentialsResponse> resp =
-      CallFor<AlterUserScramCredentialsResponse>(c, Request(req));
-  if (!resp.ok()) return resp.status();
-  for (const auto& r : resp->results) {
-    if (r.error_code != 0) {
-      return KafkaFailure("AlterUserScramCredentials", r.error_code, r.error_message);
-    }
-  }
+  absl::Status altered = AlterUsers(c, req);
+  if (!altered.ok()) return altered;
   return absl::StrCat("removed ", req.deletions.size(), " credential(s) of ", user, "\n");
 }
 

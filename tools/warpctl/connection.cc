@@ -72,70 +72,57 @@ struct Connection::Transport {
     }
   }
 
+  // One send or recv, through TLS when on: the bytes moved; 0 when the
+  // socket was not ready (waited for, within `deadline`: try again); or why
+  // it failed.
+  absl::StatusOr<size_t> Move(bool write, char* buf, size_t len, absl::Time deadline) {
+    len = std::min<size_t>(len, 1 << 20);
+    if (ssl != nullptr) {
+      int n = write ? SSL_write(ssl, buf, static_cast<int>(len))
+                    : SSL_read(ssl, buf, static_cast<int>(len));
+      if (n > 0) return static_cast<size_t>(n);
+      int err = SSL_get_error(ssl, n);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        absl::Status waited = Wait(err == SSL_ERROR_WANT_WRITE, deadline);
+        if (!waited.ok()) return waited;
+        return 0;
+      }
+      if (err == SSL_ERROR_ZERO_RETURN) {
+        return absl::UnavailableError("the server closed the connection");
+      }
+      return absl::UnavailableError(
+          absl::StrCat(write ? "TLS write: " : "TLS read: ", OpenSslError()));
+    }
+    ssize_t n = write ? send(fd, buf, len, MSG_NOSIGNAL) : recv(fd, buf, len, 0);
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) return absl::UnavailableError("the server closed the connection");
+    if (errno == EINTR) return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      absl::Status waited = Wait(write, deadline);
+      if (!waited.ok()) return waited;
+      return 0;
+    }
+    return absl::UnavailableError(
+        absl::StrCat(write ? "write: " : "read: ", strerror(errno)));
+  }
+
   absl::Status WriteAll(absl::string_view data) {
     absl::Time deadline = absl::Now() + timeout;
     while (!data.empty()) {
-      int n;
-      if (ssl != nullptr) {
-        n = SSL_write(ssl, data.data(), static_cast<int>(data.size()));
-        if (n <= 0) {
-          int err = SSL_get_error(ssl, n);
-          if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            absl::Status waited = Wait(err == SSL_ERROR_WANT_WRITE, deadline);
-            if (!waited.ok()) return waited;
-            continue;
-          }
-          return absl::UnavailableError(absl::StrCat("TLS write: ", OpenSslError()));
-        }
-      } else {
-        n = static_cast<int>(send(fd, data.data(), data.size(), MSG_NOSIGNAL));
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == EAGAIN) {
-            absl::Status waited = Wait(true, deadline);
-            if (!waited.ok()) return waited;
-            continue;
-          }
-          return absl::UnavailableError(absl::StrCat("write: ", strerror(errno)));
-        }
-      }
-      data.remove_prefix(n);
+      absl::StatusOr<size_t> n =
+          Move(/*write=*/true, const_cast<char*>(data.data()), data.size(), deadline);
+      if (!n.ok()) return n.status();
+      data.remove_prefix(*n);
     }
     return absl::OkStatus();
   }
 
   absl::Status ReadExactly(char* out, size_t size, absl::Time deadline) {
     while (size > 0) {
-      int n;
-      if (ssl != nullptr) {
-        n = SSL_read(ssl, out, static_cast<int>(std::min<size_t>(size, 1 << 20)));
-        if (n <= 0) {
-          int err = SSL_get_error(ssl, n);
-          if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-            absl::Status waited = Wait(err == SSL_ERROR_WANT_WRITE, deadline);
-            if (!waited.ok()) return waited;
-            continue;
-          }
-          if (err == SSL_ERROR_ZERO_RETURN) {
-            return absl::UnavailableError("the server closed the connection");
-          }
-          return absl::UnavailableError(absl::StrCat("TLS read: ", OpenSslError()));
-        }
-      } else {
-        n = static_cast<int>(recv(fd, out, size, 0));
-        if (n == 0) return absl::UnavailableError("the server closed the connection");
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          if (errno == EAGAIN) {
-            absl::Status waited = Wait(false, deadline);
-            if (!waited.ok()) return waited;
-            continue;
-          }
-          return absl::UnavailableError(absl::StrCat("read: ", strerror(errno)));
-        }
-      }
-      out += n;
-      size -= static_cast<size_t>(n);
+      absl::StatusOr<size_t> n = Move(/*write=*/false, out, size, deadline);
+      if (!n.ok()) return n.status();
+      out += *n;
+      size -= *n;
     }
     return absl::OkStatus();
   }

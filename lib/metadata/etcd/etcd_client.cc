@@ -265,6 +265,18 @@ class JsonGatewayClient final : public EtcdClient {
     current_ = (current_ + 1) % endpoints_.size();
   }
 
+  // A POST of `payload` (JSON, not owned) to `path` on the current endpoint.
+  http::HttpRequest JsonPost(absl::string_view path, const std::string& payload,
+                             absl::Duration timeout) {
+    http::HttpRequest request;
+    request.method = "POST";
+    request.url = absl::StrCat(CurrentEndpoint(), path);
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = payload;
+    request.timeout = timeout;
+    return request;
+  }
+
   static bool LooksLikeAuthFailure(absl::string_view message) {
     return absl::StrContains(message, "invalid auth token") ||
            absl::StrContains(message, "auth token is expired") ||
@@ -287,12 +299,7 @@ class JsonGatewayClient final : public EtcdClient {
     std::string payload = body.dump();
     absl::Status last;
     for (size_t attempt = 0; attempt < endpoints_.size(); ++attempt) {
-      http::HttpRequest request;
-      request.method = "POST";
-      request.url = absl::StrCat(CurrentEndpoint(), "/v3/auth/authenticate");
-      request.headers = {{"Content-Type", "application/json"}};
-      request.body = payload;
-      request.timeout = timeout_;
+      http::HttpRequest request = JsonPost("/v3/auth/authenticate", payload, timeout_);
       absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
       if (!response.ok()) {
         last = response.status();
@@ -326,10 +333,7 @@ class JsonGatewayClient final : public EtcdClient {
     for (size_t attempt = 0; attempt < attempts; ++attempt) {
       absl::Duration left = deadline - absl::Now();
       if (left <= absl::Milliseconds(10)) break;
-      http::HttpRequest request;
-      request.method = "POST";
-      request.url = absl::StrCat(CurrentEndpoint(), path);
-      request.headers = {{"Content-Type", "application/json"}};
+      http::HttpRequest request = JsonPost(path, payload, std::min(timeout_, left));
       if (!options_.user.empty()) {
         absl::StatusOr<std::string> token = Token(/*fresh=*/false);
         if (!token.ok()) {
@@ -339,8 +343,6 @@ class JsonGatewayClient final : public EtcdClient {
         }
         request.headers.push_back({"Authorization", *token});
       }
-      request.body = payload;
-      request.timeout = std::min(timeout_, left);
       absl::StatusOr<http::HttpResponse> response = transport_->Perform(request);
       if (!response.ok()) {
         last = response.status();

@@ -70,6 +70,9 @@ struct FetchOptions {
   uint64_t max_bytes = 50 << 20;  // whole response
   // Null: only max_bytes bounds a response.
   std::shared_ptr<FetchMemory> memory;
+  // Kafka's isolation_level READ_COMMITTED: nothing at or past a partition's
+  // last stable offset is returned.
+  bool read_committed = false;
 };
 
 struct PartitionRecords {
@@ -77,8 +80,13 @@ struct PartitionRecords {
   std::string message;
   int64_t high_watermark = -1;
   int64_t log_start_offset = -1;
-  // Concatenated RecordBatch v2 bytes with base offsets set.
+  int64_t last_stable_offset = -1;
+  // Concatenated RecordBatch v2 bytes with base offsets set (transaction
+  // markers as control batches).
   std::string records;
+  // The aborted transactions among `records` (for read_committed clients,
+  // which drop their data themselves).
+  std::vector<AbortedTransaction> aborted;
 };
 
 class Fetcher {

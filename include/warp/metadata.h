@@ -111,6 +111,19 @@ struct TransactionInfo {
 struct PartitionOffsets {
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;
+  // Kafka's last stable offset: the first offset of the earliest open
+  // transaction, else the high watermark.
+  int64_t last_stable_offset = 0;
+};
+
+// An aborted transaction of one producer on one partition: its data starts
+// at `first_offset`, its abort marker is at `last_offset` (Fetch's
+// aborted_transactions, for read_committed consumers).
+struct AbortedTransaction {
+  int64_t producer_id = -1;
+  int64_t first_offset = 0;
+  int64_t last_offset = 0;
+  bool operator==(const AbortedTransaction&) const = default;
 };
 
 struct GroupOffset {

@@ -56,6 +56,9 @@ struct FetchPlan {
   KafkaError error = KafkaError::kNone;
   std::vector<BatchLocation> batches;
   PartitionOffsets offsets;
+  // The aborted transactions a fetch of `batches` reports: abort marker at
+  // or after the fetch offset, data starting before the end of `batches`.
+  std::vector<AbortedTransaction> aborted;
 };
 
 class MetadataStore {

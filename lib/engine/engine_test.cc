@@ -155,6 +155,43 @@ TEST_F(EngineTest, TransactionMarkersComeBackAsControlBatches) {
   EXPECT_EQ((*fetched)[0].high_watermark, 2);
 }
 
+// read_committed stops at the last stable offset while a transaction is
+// open, and reports an aborted one with its data.
+TEST_F(EngineTest, ReadCommittedStopsAtTheLastStableOffset) {
+  ASSERT_TRUE(producer_->AppendAndWait({{"t", 1, Batch("plain", 2)}}).ok());
+  const int64_t pid = metadata_->Execute(InitTransactionalProducer{"tx", 60000, 1, -1, -1})
+                          ->producer_id;
+  ASSERT_TRUE(metadata_->Execute(AddToTransaction{"tx", pid, 0, {{"t", 1}}, {}, 2})->ok());
+  kafka::RecordBatchOptions options;
+  options.producer_id = pid;
+  options.producer_epoch = 0;
+  options.base_sequence = 0;
+  options.is_transactional = true;
+  std::vector<kafka::RecordInput> records = {{std::nullopt, absl::string_view("open"), {}, 1000}};
+  ASSERT_EQ((*producer_->AppendAndWait({{"t", 1, *kafka::BuildRecordBatch(records, options)}}))[0]
+                .error,
+            KafkaError::kNone);
+  FetchOptions committed;
+  committed.read_committed = true;
+  auto open = fetcher_->Fetch({{{"t", 1}, 0}}, committed);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ((*open)[0].last_stable_offset, 2);
+  EXPECT_EQ((*open)[0].high_watermark, 3);
+  EXPECT_EQ(Records((*open)[0].records).size(), 2u);  // the open one is not returned
+  auto uncommitted = fetcher_->Fetch({{{"t", 1}, 0}}, {});
+  EXPECT_EQ(Records((*uncommitted)[0].records).size(), 3u);
+  ASSERT_TRUE(metadata_->Execute(EndTransaction{"tx", pid, 0, false, 3})->ok());
+  auto after = fetcher_->Fetch({{{"t", 1}, 0}}, committed);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)[0].last_stable_offset, 4);
+  ASSERT_EQ((*after)[0].aborted.size(), 1u);
+  EXPECT_EQ((*after)[0].aborted[0].producer_id, pid);
+  EXPECT_EQ((*after)[0].aborted[0].first_offset, 2);
+  // A fetch from after the abort marker reports nothing aborted.
+  auto later = fetcher_->Fetch({{{"t", 1}, 4}}, committed);
+  EXPECT_TRUE((*later)[0].aborted.empty());
+}
+
 TEST_F(EngineTest, AFetchAtEveryOffsetOfABatchReturnsThatWholeBatch) {
   ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("x", 5)}}).ok());
   ASSERT_TRUE(producer_->AppendAndWait({{"t", 2, Batch("y", 5)}}).ok());

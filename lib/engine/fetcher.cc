@@ -156,7 +156,7 @@ class FetcherImpl final : public Fetcher {
       uint64_t budget = max_bytes > a.total ? max_bytes - a.total : 0;
       uint64_t limit = a.starved ? 0 : std::min(p.max_bytes, budget);
       absl::Status read = ReadPartition(p, limit, /*must_return_one=*/a.total == 0 && !a.starved,
-                                        &a.out[i]);
+                                        options.read_committed, &a.out[i]);
       if (!read.ok()) {
         GiveBack(a, options);
         return read;
@@ -277,26 +277,38 @@ class FetcherImpl final : public Fetcher {
   }
 
   // Reads one partition into `out`. `limit` bytes at most, except that the
-  // first batch is returned whole when `must_return_one` (KIP-74).
+  // first batch is returned whole when `must_return_one` (KIP-74); with
+  // `read_committed`, nothing at or past the last stable offset.
   absl::Status ReadPartition(const FetchPartition& p, uint64_t limit, bool must_return_one,
-                             PartitionRecords* out) {
+                             bool read_committed, PartitionRecords* out) {
     FetchPlan plan = options_.metadata->FindBatches(
         p.tp, p.offset, std::max<uint64_t>(limit, 1));
     out->error = plan.error;
     out->high_watermark = plan.offsets.high_watermark;
     out->log_start_offset = plan.offsets.log_start_offset;
+    out->last_stable_offset = plan.offsets.last_stable_offset;
     if (plan.error != KafkaError::kNone) {
       if (plan.error == KafkaError::kUnknownTopicOrPartition) {
         out->high_watermark = out->log_start_offset = -1;
       }
       return absl::OkStatus();
     }
+    // The aborted transactions of what is returned: data starting before
+    // its end (`end`: the offset after the last batch returned).
+    int64_t end = p.offset;
+    auto report_aborted = [&] {
+      for (const AbortedTransaction& a : plan.aborted) {
+        if (a.first_offset < end) out->aborted.push_back(a);
+      }
+    };
     for (size_t i = 0; i < plan.batches.size(); ++i) {
       const BatchLocation& b = plan.batches[i];
+      if (read_committed && b.base_offset >= plan.offsets.last_stable_offset) break;
       if (out->records.size() + b.byte_length > limit &&
           !(must_return_one && out->records.empty())) {
         break;
       }
+      end = b.last_offset + 1;
       if (b.marker) {
         // A transaction marker lives in the metadata: its control batch is
         // built here, as Kafka would have stored it (docs/transactions.md).
@@ -331,6 +343,7 @@ class FetcherImpl final : public Fetcher {
                                                 b.byte_offset));
       }
     }
+    report_aborted();
     return absl::OkStatus();
   }
 

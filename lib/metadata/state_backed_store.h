@@ -35,7 +35,8 @@ class StateBackedMetadataStore : public MetadataStore {
     absl::ReaderMutexLock lock(&state_mu_);
     const PartitionLog* log = state_.FindPartition(tp);
     if (log == nullptr) return UnknownPartition(tp);
-    return PartitionOffsets{log->log_start_offset(), log->high_watermark()};
+    return PartitionOffsets{log->log_start_offset(), log->high_watermark(),
+                            log->transactions().LastStableOffset(log->high_watermark())};
   }
 
   FetchPlan FindBatches(const TopicPartition& tp, int64_t offset,
@@ -44,7 +45,12 @@ class StateBackedMetadataStore : public MetadataStore {
     absl::ReaderMutexLock lock(&state_mu_);
     plan.error = state_.FindBatches(tp, offset, max_bytes, &plan.batches);
     if (const PartitionLog* log = state_.FindPartition(tp)) {
-      plan.offsets = {log->log_start_offset(), log->high_watermark()};
+      plan.offsets = {log->log_start_offset(), log->high_watermark(),
+                      log->transactions().LastStableOffset(log->high_watermark())};
+      if (plan.error == KafkaError::kNone && !log->transactions().aborted().empty()) {
+        int64_t end = plan.batches.empty() ? offset : plan.batches.back().last_offset + 1;
+        plan.aborted = log->transactions().Aborted(offset, end);
+      }
     }
     return plan;
   }

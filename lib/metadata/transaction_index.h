@@ -16,16 +16,9 @@
 #include <map>
 #include <vector>
 
-namespace warp::metadata {
+#include "warp/metadata.h"  // AbortedTransaction
 
-// An aborted transaction of one producer on one partition: its data starts
-// at `first_offset`, its abort marker is at `last_offset`.
-struct AbortedTransaction {
-  int64_t producer_id = -1;
-  int64_t first_offset = 0;
-  int64_t last_offset = 0;
-  bool operator==(const AbortedTransaction&) const = default;
-};
+namespace warp::metadata {
 
 class TransactionIndex {
  public:

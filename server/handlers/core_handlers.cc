@@ -402,6 +402,10 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   // As Kafka's fetch.max.bytes (55 MiB): no response larger, whatever asked.
   constexpr uint64_t kMaxFetchBytes = 55 << 20;
   options.max_bytes = std::min<uint64_t>(std::max(0, req.max_bytes), kMaxFetchBytes);
+  // isolation_level 1, READ_COMMITTED (librdkafka's and kafkajs's default):
+  // nothing past the last stable offset, with the aborted transactions.
+  options.read_committed = req.isolation_level == 1;
+  const bool read_committed = options.read_committed;
   // Within what the connection may still take (its budget of requests and
   // unsent responses, and its share of the global one; the first batch
   // always comes): each attempt of the fetch reserves what it reads, a
@@ -422,7 +426,7 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
   auto topics = std::make_shared<std::vector<FetchRequest::FetchTopic>>(std::move(req.topics));
   Agent* agent_ptr = &agent;
   auto answer =
-      [topics, denied, agent_ptr, start, unsynced, memory,
+      [topics, denied, agent_ptr, start, unsynced, memory, read_committed,
        reply = std::move(reply)](absl::StatusOr<std::vector<PartitionRecords>> fetched) {
         Agent& agent = *agent_ptr;
         FetchResponse resp;
@@ -457,8 +461,16 @@ void HandleFetch(const HandlerContext& ctx, Request& request, Reply reply) {
                                   ? static_cast<int16_t>(ErrorCode::kNotLeaderOrFollower)
                                   : ErrorCodeFor(r.error);
               pd.high_watermark = r.high_watermark;
-              pd.last_stable_offset = r.high_watermark;
+              pd.last_stable_offset =
+                  r.last_stable_offset >= 0 ? r.last_stable_offset : r.high_watermark;
               pd.log_start_offset = r.log_start_offset;
+              // Only READ_COMMITTED clients drop aborted data (an empty
+              // list otherwise, which every client reads).
+              if (read_committed) {
+                for (const AbortedTransaction& a : r.aborted) {
+                  pd.aborted_transactions->push_back({a.producer_id, a.first_offset});
+                }
+              }
               agent.metrics().counter("warp_fetch_bytes_total").Increment(r.records.size());
               pd.records = std::move(r.records);
             }
@@ -538,7 +550,10 @@ void HandleListOffsets(const HandlerContext& ctx, Request& request, Reply reply)
           pr.error_code = static_cast<int16_t>(ErrorCode::kNotLeaderOrFollower);
           continue;
         }
-        pr.offset = offsets->high_watermark;
+        // READ_COMMITTED (v2+): the last stable offset.
+        pr.offset = ctx.header.api_version >= 2 && req.isolation_level == 1
+                        ? offsets->last_stable_offset
+                        : offsets->high_watermark;
       } else if (p.timestamp == -3) {
         // MAX_TIMESTAMP: the batch with the largest max timestamp.
         FetchPlan plan = agent.metadata().FindBatches(tp, offsets->log_start_offset, 1ull << 40);

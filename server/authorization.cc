@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "server/cluster_security.h"
 
 namespace warp::server {
@@ -35,13 +34,12 @@ std::vector<AclOperation> SupportedOperations(acl::ResourceType type) {
 }  // namespace
 
 RequestAuthorizer::RequestAuthorizer(const HandlerContext& ctx) {
-  if (ctx.agent != nullptr && ctx.agent->security().enforce_acls()) {
-    acls_ = ctx.agent->security().acls();
-  }
+  // Without ACLs nothing is asked: no principal or host is worked out for
+  // every produce and fetch.
+  if (ctx.agent == nullptr || !ctx.agent->security().enforce_acls()) return;
+  acls_ = ctx.agent->security().acls();
   principal_ = ctx.session != nullptr ? ctx.session->principal() : "User:ANONYMOUS";
-  absl::string_view host = ctx.client_host;
-  if (absl::StartsWith(host, "/")) host.remove_prefix(1);
-  host_ = std::string(host);
+  host_ = ClientAddress(ctx.client_host);
 }
 
 bool RequestAuthorizer::Allowed(AclOperation operation, acl::ResourceType type,

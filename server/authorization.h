@@ -26,6 +26,7 @@ class RequestAuthorizer {
 
   // Whether ACLs are enforced at all (--authorizer=acl).
   bool enforced() const { return acls_ != nullptr; }
+  // Who asks; empty when ACLs are not enforced.
   const std::string& principal() const { return principal_; }
 
   bool Allowed(acl::AclOperation operation, acl::ResourceType type,

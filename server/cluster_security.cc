@@ -39,6 +39,11 @@ void ClusterSecurity::Refresh() {
   built_ = true;
 }
 
+void ClusterSecurity::CatchUp() {
+  (void)metadata_->Sync();
+  Refresh();
+}
+
 void ClusterSecurity::Rebuild(const SecurityMetadata& security) {
   absl::StatusOr<std::shared_ptr<const acl::AclSnapshot>> acls =
       acl::AclSnapshot::Build(security.acls, options_.acl);

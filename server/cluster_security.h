@@ -52,6 +52,10 @@ class ClusterSecurity final : public sasl::CredentialStore {
   // call it after changing ACLs or users, so that the client that changed
   // them sees the change on its next request.
   void Refresh();
+  // Refresh after catching this replica up with the journal (a failed
+  // catch-up leaves this replica's view): what ACLs and users changed
+  // through any agent a moment ago, for the APIs that list them.
+  void CatchUp();
 
   // The ACLs as of the latest rebuild, never null (empty without ACLs).
   std::shared_ptr<const acl::AclSnapshot> acls() const { return authorizer_.snapshot(); }

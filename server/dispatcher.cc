@@ -148,8 +148,8 @@ class Dispatcher::Impl {
       absl::StatusOr<std::string> token = session->SaslStep(
           payload, reauth > absl::ZeroDuration() ? reauth : absl::InfiniteDuration());
       if (!token.ok()) {
-        std::string address = peer.size() > 1 && peer[0] == '/' ? peer.substr(1) : peer;
-        agent_->logins().Failed(address, [respond, status = token.status()] { respond(status); });
+        agent_->logins().Failed(ClientAddress(peer),
+                                [respond, status = token.status()] { respond(status); });
         return;
       }
       if (session->authenticated()) agent_->logins().Succeeded();
@@ -298,10 +298,6 @@ FrameHandler Dispatcher::handler() {
 
 std::shared_ptr<ConnectionContext> Dispatcher::NewSession() {
   return std::make_shared<Session>();
-}
-
-std::shared_ptr<ConnectionContext> Dispatcher::NewSaslSession() {
-  return std::make_shared<Session>(/*sasl_required=*/true);
 }
 
 std::function<std::shared_ptr<ConnectionContext>()> Dispatcher::SessionMaker(

@@ -57,9 +57,6 @@ class Dispatcher {
   FrameHandler handler();
   // The KafkaServerOptions::new_context that goes with it (a Session).
   static std::shared_ptr<ConnectionContext> NewSession();
-  // The same for a SASL listener: only ApiVersions and the SASL APIs until
-  // the client has authenticated.
-  static std::shared_ptr<ConnectionContext> NewSaslSession();
   // Sessions for a listener: SASL or not, client certificates named by
   // `mapper` (--tls_principal_mapping_rules; null: their subjects).
   static std::function<std::shared_ptr<ConnectionContext>()> SessionMaker(

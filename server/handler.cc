@@ -44,6 +44,11 @@ std::vector<Broker> BrokersFor(const HandlerContext& ctx) {
   return brokers;
 }
 
+std::string ClientAddress(absl::string_view client_host) {
+  if (!client_host.empty() && client_host[0] == '/') client_host.remove_prefix(1);
+  return std::string(client_host);
+}
+
 kafka::Uuid ToUuid(const TopicId& id) {
   kafka::Uuid out;
   for (int i = 0; i < 8; ++i) {

@@ -54,6 +54,10 @@ kafka::ApiVersionsResponse AdvertisedApiVersions();
 // listener; this agent alone when it sees none.
 std::vector<Broker> BrokersFor(const HandlerContext& ctx);
 
+// A client's address without Kafka's leading "/" ("/10.0.0.7" -> "10.0.0.7"):
+// what ACL hosts and login throttling compare.
+std::string ClientAddress(absl::string_view client_host);
+
 // A topic id as Kafka's Uuid (big-endian halves).
 kafka::Uuid ToUuid(const TopicId& id);
 

@@ -32,11 +32,10 @@ acl::AclBindingFilter FilterOf(const F& f) {
   return filter;
 }
 
-// The ACLs as every agent has them now: this replica caught up with the
-// journal (ACLs changed through another agent a moment ago included).
+// The ACLs as every agent has them now (changed through another agent a
+// moment ago included).
 std::shared_ptr<const acl::AclSnapshot> CurrentAcls(Agent& agent) {
-  (void)agent.metadata().Sync();  // on failure, this replica's view
-  agent.security().Refresh();
+  agent.security().CatchUp();
   return agent.security().acls();
 }
 

@@ -12,12 +12,6 @@ namespace {
 
 using namespace kafka;  // NOLINT: the protocol's names
 
-// "/10.0.0.7" (Kafka's form) to "10.0.0.7".
-std::string ClientAddress(absl::string_view client_host) {
-  if (!client_host.empty() && client_host[0] == '/') client_host.remove_prefix(1);
-  return std::string(client_host);
-}
-
 void HandleSaslHandshake(const HandlerContext& ctx, Request& request, Reply reply) {
   auto& req = std::get<SaslHandshakeRequest>(request);
   SaslHandshakeResponse resp;

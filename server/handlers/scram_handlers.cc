@@ -46,8 +46,7 @@ void HandleDescribeUserScramCredentials(const HandlerContext& ctx, Request& requ
     reply(Response(std::move(resp)));
     return;
   }
-  (void)agent.metadata().Sync();
-  agent.security().Refresh();
+  agent.security().CatchUp();
   std::map<std::string, std::vector<sasl::ScramCredential>> users =
       agent.security().ScramUsers();
   auto describe = [&](const std::string& user) {

@@ -1,6 +1,6 @@
 // Where the SASL authenticators look users up. Static users (the
 // --sasl_users_file, static_credential_store.h) and SCRAM users kept in the
-// metadata journal (later) both implement this.
+// metadata journal (server/cluster_security.h) both implement this.
 //
 // Thread-safety: implementations must allow concurrent calls from any
 // thread (every connection's authenticator asks the same store).

@@ -151,6 +151,39 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   groups_options.offsets_retention = config.offsets_retention;
   groups_options.tick_interval = config.group_tick_interval;
   ASSIGN_OR_RETURN(agent->groups_, groups::Coordinator::Create(std::move(groups_options)));
+  // Transactions are coordinated by the agents with the produce role
+  // (transactional producers' agents), as groups are by fetch agents.
+  agent->transaction_placement_ = std::make_unique<groups::RendezvousPlacement>(
+      [raw] {
+        std::vector<AgentInfo> produce = raw->membership_->Live(kRoleProduce);
+        return produce.empty() ? raw->membership_->Live(kRoleFetch) : produce;
+      },
+      self);
+  transactions::TransactionCoordinatorOptions txn_options;
+  txn_options.metadata = agent->metadata_.get();
+  txn_options.clock = config.clock;
+  txn_options.placement = agent->transaction_placement_.get();
+  txn_options.max_timeout = config.transaction_max_timeout;
+  txn_options.id_expiration = config.transactional_id_expiration;
+  txn_options.tick_interval = config.transaction_tick_interval;
+  ASSIGN_OR_RETURN(agent->transactions_,
+                   transactions::TransactionCoordinator::Create(std::move(txn_options)));
+  agent->metrics_.gauge("warp_transactions_open", [raw] {
+    double open = 0;
+    for (const TransactionInfo& t : raw->metadata_->ListTransactions()) {
+      open += t.state == TransactionState::kOngoing ? 1 : 0;
+    }
+    return open;
+  });
+  auto txn_stat = [raw](std::atomic<uint64_t> transactions::TxnCounters::*field) {
+    return [raw, field] { return static_cast<double>((raw->transactions_->counters().*field).load()); };
+  };
+  agent->metrics_.computed_counter("warp_transaction_commits_total",
+                                   txn_stat(&transactions::TxnCounters::commits));
+  agent->metrics_.computed_counter("warp_transaction_aborts_total",
+                                   txn_stat(&transactions::TxnCounters::aborts));
+  agent->metrics_.computed_counter("warp_transaction_timeouts_total",
+                                   txn_stat(&transactions::TxnCounters::timeouts));
   Clock* clock = config.clock != nullptr ? config.clock : Clock::Real();
   size_t max_series = config.group_lag_max_series;
   agent->metrics_.collector("warp_group_lag", [raw, clock, max_series] {
@@ -210,6 +243,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
 Agent::~Agent() {
   jobs_.reset();        // finishes the job in progress
   groups_.reset();      // stops the group timers; answers waiting members
+  transactions_.reset();  // stops the transaction timer
   producer_.reset();    // flushes what is pending
   membership_.reset();  // stops renewing (the lease runs out unless Leave()d)
   security_.reset();    // stops reading the ACLs

@@ -23,6 +23,7 @@
 #include "server/login_throttle.h"
 #include "server/membership.h"
 #include "server/metrics.h"
+#include "server/transactions/coordinator.h"
 #include "warp/fetcher.h"
 #include "warp/metadata_store.h"
 #include "warp/object_store.h"
@@ -76,6 +77,12 @@ struct AgentConfig {
   // offsets.retention.minutes: committed offsets of a group without members
   // are deleted once its newest commit is this old (--offsets_retention_minutes).
   absl::Duration offsets_retention = absl::Minutes(10080);
+  // Transactions: transaction.max.timeout.ms (--transaction_max_timeout_ms)
+  // and transactional.id.expiration.ms (--transactional_id_expiration_ms);
+  // how often timeouts and expiry are checked (zero = no thread; tests).
+  absl::Duration transaction_max_timeout = absl::Minutes(15);
+  absl::Duration transactional_id_expiration = absl::Hours(24 * 7);
+  absl::Duration transaction_tick_interval = absl::Seconds(1);
   // Most label sets of warp_group_lag_* in /metrics, the largest lags first
   // (--group_lag_max_series). Each costs two lines per scrape.
   size_t group_lag_max_series = 1000;
@@ -116,6 +123,9 @@ class Agent {
   engine::BlockCache& cache() { return *cache_; }
   // The consumer groups this agent coordinates.
   groups::Coordinator& groups() { return *groups_; }
+  // The transaction coordinator (any transactional id; placed on the
+  // agents with the produce role).
+  transactions::TransactionCoordinator& transactions() { return *transactions_; }
   // The live agents of the cluster, this one included.
   Membership& membership() { return *membership_; }
   // The ACLs and SCRAM users of the cluster, as this agent enforces them.
@@ -155,6 +165,8 @@ class Agent {
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<groups::CoordinatorPlacement> placement_;
   std::unique_ptr<groups::Coordinator> groups_;
+  std::unique_ptr<groups::CoordinatorPlacement> transaction_placement_;
+  std::unique_ptr<transactions::TransactionCoordinator> transactions_;
   std::unique_ptr<compaction::JobsRunner> jobs_;  // null without the jobs role
 };
 

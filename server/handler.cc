@@ -15,6 +15,7 @@ const absl::flat_hash_map<int16_t, Handler>& Handlers() {
     RegisterSaslHandlers(*t);
     RegisterAclHandlers(*t);
     RegisterScramHandlers(*t);
+    RegisterTransactionHandlers(*t);
     return t;
   }();
   return *table;

@@ -42,6 +42,7 @@ void RegisterGroupHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterSaslHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterAclHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 void RegisterScramHandlers(absl::flat_hash_map<int16_t, Handler>& table);
+void RegisterTransactionHandlers(absl::flat_hash_map<int16_t, Handler>& table);
 
 // The ApiVersions answer: each API of served_apis.txt that has a handler in
 // Handlers(), at its served versions. One source of truth: an API with a

@@ -162,6 +162,13 @@ ABSL_FLAG(int64_t, group_initial_rebalance_delay_ms, 3000,
 ABSL_FLAG(int64_t, offsets_retention_minutes, 10080,
           "Kafka's offsets.retention.minutes: the committed offsets of a consumer group "
           "without members are deleted once its newest commit is this old (default 7 days).");
+ABSL_FLAG(int64_t, transaction_max_timeout_ms, 900000,
+          "Kafka's transaction.max.timeout.ms: a transactional producer asking for a longer "
+          "transaction.timeout.ms is refused with INVALID_TRANSACTION_TIMEOUT (default 15 "
+          "minutes).");
+ABSL_FLAG(int64_t, transactional_id_expiration_ms, 604800000,
+          "Kafka's transactional.id.expiration.ms: a transactional id without a transaction "
+          "for this long is forgotten, with its producer id (default 7 days).");
 ABSL_FLAG(int64_t, group_lag_max_series, 1000,
           "Most label sets of warp_group_lag_records/warp_group_lag_seconds in /metrics; "
           "beyond it the largest lags are kept and warp_group_lag_series_dropped counts "
@@ -449,10 +456,13 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_group_initial_rebalance_delay_ms) < 0 ||
       absl::GetFlag(FLAGS_offsets_retention_minutes) <= 0 ||
-      absl::GetFlag(FLAGS_group_lag_max_series) < 0) {
+      absl::GetFlag(FLAGS_group_lag_max_series) < 0 ||
+      absl::GetFlag(FLAGS_transaction_max_timeout_ms) <= 0 ||
+      absl::GetFlag(FLAGS_transactional_id_expiration_ms) <= 0) {
     std::fprintf(stderr,
                  "warpd: --group_initial_rebalance_delay_ms and --group_lag_max_series must not "
-                 "be negative, --offsets_retention_minutes must be positive\n");
+                 "be negative, --offsets_retention_minutes, --transaction_max_timeout_ms and "
+                 "--transactional_id_expiration_ms must be positive\n");
     return 2;
   }
   std::string data_dir = Absolute(absl::GetFlag(FLAGS_data_dir));
@@ -515,6 +525,10 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_group_initial_rebalance_delay_ms));
   config.offsets_retention = absl::Minutes(absl::GetFlag(FLAGS_offsets_retention_minutes));
   config.group_lag_max_series = static_cast<size_t>(absl::GetFlag(FLAGS_group_lag_max_series));
+  config.transaction_max_timeout =
+      absl::Milliseconds(absl::GetFlag(FLAGS_transaction_max_timeout_ms));
+  config.transactional_id_expiration =
+      absl::Milliseconds(absl::GetFlag(FLAGS_transactional_id_expiration_ms));
 
   absl::StatusOr<std::shared_ptr<const warp::acl::SslPrincipalMapper>> principal_mapper =
       warp::acl::SslPrincipalMapper::Parse(absl::GetFlag(FLAGS_tls_principal_mapping_rules));

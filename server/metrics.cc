@@ -57,6 +57,14 @@ const absl::flat_hash_map<std::string, std::string>& Catalogue() {
        "Seconds since a lagging group's last commit of the partition; 0 when caught up."},
       {"warp_group_lag_series_dropped",
        "Group lag label sets not exported (beyond --group_lag_max_series)."},
+      // Transactions.
+      {"warp_transactions_open", "Transactions open in the cluster (the journal's view)."},
+      {"warp_transaction_commits_total", "Transactions committed through this agent (EndTxn)."},
+      {"warp_transaction_aborts_total", "Transactions aborted through this agent (EndTxn)."},
+      {"warp_transaction_timeouts_total",
+       "Transactions past their timeout aborted by this agent as their coordinator."},
+      {"warp_transaction_commit_latency_seconds",
+       "Time from an EndTxn request to its markers durable in the journal."},
       // Background jobs.
       {"warp_compactions_total", "Compaction merges committed by this agent."},
       {"warp_compaction_bytes_total", "Bytes written by compaction."},

@@ -108,6 +108,16 @@ struct TransactionInfo {
   std::vector<std::string> groups;         // whose offsets it commits
 };
 
+// A producer's state on one partition (DescribeProducers).
+struct ProducerInfo {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t last_sequence = -1;
+  int64_t last_timestamp_ms = -1;
+  // The first offset of its transaction open on the partition; -1 if none.
+  int64_t current_txn_start_offset = -1;
+};
+
 struct PartitionOffsets {
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;

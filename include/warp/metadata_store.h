@@ -105,6 +105,17 @@ class MetadataStore {
   virtual SecurityMetadata GetSecurity() = 0;
   virtual uint64_t security_revision() = 0;
 
+  // Transactions (docs/transactions.md): the coordinator's state of one
+  // transactional id (nullopt when unknown), and of every one.
+  virtual std::optional<TransactionInfo> GetTransaction(absl::string_view transactional_id) = 0;
+  virtual std::vector<TransactionInfo> ListTransactions() = 0;
+  // The partitions of `group` with offsets committed by open transactions
+  // (TxnOffsetCommit; OffsetFetch's require_stable), sorted.
+  virtual std::vector<TopicPartition> PendingGroupOffsets(absl::string_view group) = 0;
+  // The producers with state on `tp`, by producer id (DescribeProducers).
+  // NotFound for an unknown topic or partition.
+  virtual absl::StatusOr<std::vector<ProducerInfo>> GetProducers(const TopicPartition& tp) = 0;
+
   // Waits until the high watermark of `tp` exceeds `above` or `deadline`
   // passes (woken by commits; no polling). Returns the high watermark then,
   // or NotFound for an unknown partition.

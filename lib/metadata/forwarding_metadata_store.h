@@ -38,6 +38,16 @@ class ForwardingMetadataStore : public MetadataStore {
   }
   SecurityMetadata GetSecurity() override { return base_->GetSecurity(); }
   uint64_t security_revision() override { return base_->security_revision(); }
+  std::optional<TransactionInfo> GetTransaction(absl::string_view transactional_id) override {
+    return base_->GetTransaction(transactional_id);
+  }
+  std::vector<TransactionInfo> ListTransactions() override { return base_->ListTransactions(); }
+  std::vector<TopicPartition> PendingGroupOffsets(absl::string_view group) override {
+    return base_->PendingGroupOffsets(group);
+  }
+  absl::StatusOr<std::vector<ProducerInfo>> GetProducers(const TopicPartition& tp) override {
+    return base_->GetProducers(tp);
+  }
   absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
                                                absl::Time deadline) override {
     return base_->WaitForHighWatermark(tp, above, deadline);

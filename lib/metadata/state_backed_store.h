@@ -95,6 +95,21 @@ class StateBackedMetadataStore : public MetadataStore {
     return state_.security_revision();
   }
 
+  std::optional<TransactionInfo> GetTransaction(absl::string_view transactional_id) override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    const TransactionInfo* txn = state_.FindTransaction(transactional_id);
+    if (txn == nullptr) return std::nullopt;
+    return *txn;
+  }
+
+  std::vector<TransactionInfo> ListTransactions() override {
+    absl::ReaderMutexLock lock(&state_mu_);
+    return state_.ListTransactions();
+  }
+
+  std::vector<TopicPartition> PendingGroupOffsets(absl::string_view group) override;
+  absl::StatusOr<std::vector<ProducerInfo>> GetProducers(const TopicPartition& tp) override;
+
   absl::StatusOr<int64_t> WaitForHighWatermark(const TopicPartition& tp, int64_t above,
                                                absl::Time deadline) override {
     auto moved = [&]() ABSL_SHARED_LOCKS_REQUIRED(state_mu_) {

@@ -205,6 +205,22 @@ absl::StatusOr<std::vector<ErrorCode>> Coordinator::CommitOffsets(
   return errors;
 }
 
+ErrorCode Coordinator::ValidateTransactionalCommit(absl::string_view group,
+                                                   const MemberIdentity& member,
+                                                   int32_t generation_id) {
+  ErrorCode error = CheckGroup(group);
+  if (error != ErrorCode::kNone) return error;
+  absl::MutexLock lock(&mu_);
+  if (const Group* g = FindGroup(group, /*create=*/false)) {
+    return g->ValidateTransactionalCommit(member, generation_id);
+  }
+  // No group in memory: only a commit without a member (or one naming
+  // generation -1 and no member) fits it.
+  if (!member.member_id.empty()) return ErrorCode::kUnknownMemberId;
+  if (generation_id >= 0) return ErrorCode::kIllegalGeneration;
+  return ErrorCode::kNone;
+}
+
 ErrorCode Coordinator::FetchOffsets(absl::string_view group,
                                     const std::optional<std::vector<TopicPartition>>& partitions,
                                     std::vector<FetchedOffset>* out) {

@@ -114,6 +114,11 @@ class Coordinator {
                                                        const MemberIdentity& member,
                                                        int32_t generation_id,
                                                        std::vector<CommitEntry> entries);
+  // Whether a TxnOffsetCommit of this member may commit into `group` now
+  // (NOT_COORDINATOR, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION...). The offsets
+  // themselves go through the transaction coordinator.
+  ErrorCode ValidateTransactionalCommit(absl::string_view group, const MemberIdentity& member,
+                                        int32_t generation_id);
   // The committed offsets of `partitions` (nullopt: every committed one).
   // Returns the group's error.
   ErrorCode FetchOffsets(absl::string_view group,

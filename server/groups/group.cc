@@ -581,6 +581,22 @@ ErrorCode Group::ValidateCommit(const MemberIdentity& identity, int32_t generati
   return ErrorCode::kNone;
 }
 
+ErrorCode Group::ValidateTransactionalCommit(const MemberIdentity& identity,
+                                             int32_t generation_id) const {
+  if (state_ == GroupState::kDead) return ErrorCode::kCoordinatorNotAvailable;
+  if (identity.group_instance_id.has_value()) {
+    auto it = static_members_.find(*identity.group_instance_id);
+    if (it != static_members_.end() && it->second != identity.member_id) {
+      return ErrorCode::kFencedInstanceId;
+    }
+  }
+  if (!identity.member_id.empty() && Find(identity.member_id) == nullptr) {
+    return ErrorCode::kUnknownMemberId;
+  }
+  if (generation_id >= 0 && generation_id != generation_) return ErrorCode::kIllegalGeneration;
+  return ErrorCode::kNone;
+}
+
 // ---------------------------------------------------------------------------
 // Timers and descriptions.
 

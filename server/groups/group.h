@@ -160,6 +160,10 @@ class Group {
   // validation order); resets the member's session on success.
   ErrorCode ValidateCommit(const MemberIdentity& member, int32_t generation_id,
                            absl::Time now);
+  // Whether a TxnOffsetCommit is allowed (Kafka's doTxnCommitOffsets): v0-2
+  // send no member (empty id, generation -1), which any group accepts.
+  ErrorCode ValidateTransactionalCommit(const MemberIdentity& member,
+                                        int32_t generation_id) const;
 
   // Expires sessions, pending members, the join phase (initial delay or
   // rebalance timeout) and members that never synced.

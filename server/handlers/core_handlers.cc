@@ -263,9 +263,6 @@ void HandleProduce(const HandlerContext& ctx, Request& request, Reply reply) {
         pr.error_message = absl::StrCat("agent ", agent.config().agent_id,
                                         " does not produce (--roles): bootstrap producers on "
                                         "agents with the produce role");
-      } else if (req.transactional_id.has_value()) {
-        pr.error_code = ErrorCodeFor(KafkaError::kInvalidTxnState);
-        pr.error_message = "transactions are not supported yet";
       } else if (!info.has_value() || part.index < 0 || part.index >= info->partitions) {
         pr.error_code = ErrorCodeFor(KafkaError::kUnknownTopicOrPartition);
       } else if (!part.records.has_value() || part.records->empty()) {
@@ -581,9 +578,22 @@ void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply rep
   InitProducerIdResponse resp;
   const RequestAuthorizer auth(ctx);
   if (req.transactional_id.has_value()) {
-    resp.error_code = auth.TransactionalId(AclOperation::kWrite, *req.transactional_id)
-                          ? ErrorCodeFor(KafkaError::kInvalidRequest)
-                          : ToInt16(ErrorCode::kTransactionalIdAuthorizationFailed);
+    // A transactional producer (docs/transactions.md): WRITE on its id.
+    if (!auth.TransactionalId(AclOperation::kWrite, *req.transactional_id)) {
+      resp.error_code = ToInt16(ErrorCode::kTransactionalIdAuthorizationFailed);
+    } else {
+      const bool v3 = ctx.header.api_version >= 3;
+      absl::StatusOr<transactions::TxnOutcome> r = ctx.agent->transactions().InitProducer(
+          *req.transactional_id, req.transaction_timeout_ms, v3 ? req.producer_id : -1,
+          v3 ? req.producer_epoch : int16_t{-1});
+      if (!r.ok()) {
+        resp.error_code = ErrorCodeFor(r.status(), ErrorCode::kCoordinatorNotAvailable);
+      } else {
+        resp.error_code = ToInt16(r->error);
+        resp.producer_id = r->producer_id;
+        resp.producer_epoch = r->ok() ? r->producer_epoch : int16_t{-1};
+      }
+    }
     reply(Response(std::move(resp)));
     return;
   }

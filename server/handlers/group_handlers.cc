@@ -1,10 +1,11 @@
-// The consumer-group APIs: FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
+// The consumer-group APIs: FindCoordinator (of groups and transactions), JoinGroup, SyncGroup, Heartbeat,
 // LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups,
 // DeleteGroups and OffsetDelete, over the agent's groups::Coordinator.
 //
 // JoinGroup and SyncGroup wait for other members: their handlers return at
 // once and reply from the coordinator's callback (on whichever thread
 // completes the wait), so no dispatcher worker is held by a rebalance.
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -51,23 +52,20 @@ CoordinatorAnswer FindOne(Agent& agent, const RequestAuthorizer& auth, int8_t ke
     answer.error = ErrorCode::kTransactionalIdAuthorizationFailed;
     return answer;
   }
-  if (key_type == kKeyTypeTransaction) {
-    // Until transactions land: the one FindCoordinator error that clients
-    // (librdkafka, the Java client, kafkajs) take as final, so that a
-    // transactional producer fails at once with this message instead of
-    // retrying until its timeout (COORDINATOR_NOT_AVAILABLE is retried).
-    answer.error = ErrorCode::kTransactionalIdAuthorizationFailed;
-    answer.message =
-        "transactions are not supported by this warp version yet: there is no "
-        "transaction coordinator";
-    return answer;
-  }
-  if (key_type != kKeyTypeGroup) {
+  if (key_type != kKeyTypeGroup && key_type != kKeyTypeTransaction) {
     answer.error = ErrorCode::kInvalidRequest;
     answer.message = "unknown coordinator key type";
     return answer;
   }
-  groups::CoordinatorNode node = agent.groups().CoordinatorFor(key);
+  if (key_type == kKeyTypeTransaction && key.empty()) {
+    answer.error = ErrorCode::kInvalidRequest;
+    answer.message = "an empty transactional id";
+    return answer;
+  }
+  // Groups on the fetch agents, transactional ids on the produce agents.
+  groups::CoordinatorNode node = key_type == kKeyTypeGroup
+                                     ? agent.groups().CoordinatorFor(key)
+                                     : agent.transactions().CoordinatorFor(key);
   // The coordinator's address on the listener this client uses.
   AgentInfo coordinator =
       node.local ? agent.membership().self() : AgentInfo{node.agent_id, absl::StrCat(node.host, ":", node.port)};
@@ -275,11 +273,15 @@ void HandleOffsetCommit(const HandlerContext& ctx, Request& request, Reply reply
 // DESCRIBE on the group is needed (else GROUP_AUTHORIZATION_FAILED), and on
 // each topic: named partitions of others are answered
 // TOPIC_AUTHORIZATION_FAILED, and "all of the group's" leaves them out.
+//
+// With `require_stable` (v7+), a partition with an offset committed by an
+// open transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT until
+// that transaction ends; without it, the last offset committed.
 template <typename TopicOut, typename Requested>
 int16_t FetchGroupOffsets(Agent& agent, const RequestAuthorizer& auth, int16_t version,
                           const std::string& group,
                           const std::optional<std::vector<Requested>>& topics,
-                          std::vector<TopicOut>* out) {
+                          bool require_stable, std::vector<TopicOut>* out) {
   if (!auth.Group(AclOperation::kDescribe, group)) {
     return ToInt16(ErrorCode::kGroupAuthorizationFailed);
   }
@@ -301,6 +303,16 @@ int16_t FetchGroupOffsets(Agent& agent, const RequestAuthorizer& auth, int16_t v
       f.error = ErrorCode::kUnstableOffsetCommit;
     }
     error = ErrorCode::kNone;
+  }
+  if (require_stable && error == ErrorCode::kNone) {
+    std::vector<TopicPartition> pending = agent.metadata().PendingGroupOffsets(group);
+    for (groups::FetchedOffset& f : fetched) {
+      if (f.error == ErrorCode::kNone &&
+          std::binary_search(pending.begin(), pending.end(), f.tp)) {
+        f.error = ErrorCode::kUnstableOffsetCommit;
+        f.offset = GroupOffset{};
+      }
+    }
   }
   std::map<std::string, size_t> by_topic;
   std::map<std::string, bool> described;
@@ -334,11 +346,11 @@ void HandleOffsetFetch(const HandlerContext& ctx, Request& request, Reply reply)
       OffsetFetchResponse::OffsetFetchResponseGroup& out = resp.groups.emplace_back();
       out.group_id = g.group_id;
       out.error_code = FetchGroupOffsets(*ctx.agent, auth, version, g.group_id, g.topics,
-                                         &out.topics);
+                                         req.require_stable, &out.topics);
     }
   } else {
     resp.error_code = FetchGroupOffsets(*ctx.agent, auth, version, req.group_id, req.topics,
-                                        &resp.topics);
+                                        version >= 7 && req.require_stable, &resp.topics);
     if (version < 2 && resp.error_code != 0) {
       // v0-1 have no group-level error: every requested partition carries it.
       for (const auto& t : *req.topics) {

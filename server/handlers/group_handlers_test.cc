@@ -76,12 +76,17 @@ TEST_F(GroupHandlersTest, FindCoordinatorAnswersThisAgent) {
   ASSERT_EQ(v4.coordinators.size(), 2u);
   EXPECT_EQ(v4.coordinators[1].key, "b");
   EXPECT_EQ(v4.coordinators[1].node_id, agent_->node_id());
-  req.key_type = 1;
+  req.key_type = 1;  // TRANSACTION: on the produce agents, this one here
+  req.coordinator_keys = {"tx", ""};
   auto txn = Call<FindCoordinatorResponse>(req, 4);
-  // Final for clients until transactions land (docs/operations.md).
-  EXPECT_EQ(txn.coordinators[0].error_code,
-            Code(ErrorCode::kTransactionalIdAuthorizationFailed));
-  EXPECT_TRUE(txn.coordinators[0].error_message.has_value());
+  ASSERT_EQ(txn.coordinators.size(), 2u);
+  EXPECT_EQ(txn.coordinators[0].error_code, 0);
+  EXPECT_EQ(txn.coordinators[0].node_id, agent_->node_id());
+  EXPECT_EQ(txn.coordinators[0].port, 9092);
+  EXPECT_EQ(txn.coordinators[1].error_code, Code(ErrorCode::kInvalidRequest));
+  req.key_type = 7;
+  EXPECT_EQ(Call<FindCoordinatorResponse>(req, 4).coordinators[0].error_code,
+            Code(ErrorCode::kInvalidRequest));
 }
 
 TEST_F(GroupHandlersTest, JoinSyncHeartbeatLeave) {

@@ -235,5 +235,56 @@ TEST_P(MetadataStoreConformanceTest, SecurityMetadataThroughTheStore) {
   EXPECT_EQ(security.scram_users.at("alice").at("SCRAM-SHA-256"), "cred");
 }
 
+// A transaction through the store's queries: the coordinator's state, the
+// producer on the partition with its open transaction, offsets pending in
+// it; and what commit leaves (for durable stores, also after a reopen).
+TEST_P(MetadataStoreConformanceTest, TransactionsThroughTheStore) {
+  ASSERT_TRUE(MustExecute(store_.get(), CreateTopic{"t", {}, 2, {}}).ok());
+  EXPECT_FALSE(store_->GetTransaction("tx").has_value());
+  CommandResult init = MustExecute(store_.get(), InitTransactionalProducer{"tx", 30000, 10, -1, -1});
+  ASSERT_TRUE(init.ok());
+  const int64_t pid = init.producer_id;
+  ASSERT_TRUE(MustExecute(store_.get(), AddToTransaction{"tx", pid, 0, {{"t", 1}}, {"g"}, 11}).ok());
+  BatchToCommit b = Batch("t", 1, 3);
+  b.producer_id = pid;
+  b.producer_epoch = 0;
+  b.base_sequence = 0;
+  b.transactional = true;
+  ASSERT_EQ(MustExecute(store_.get(), CommitFile{"o1", 1000, 12, {b}}).batches[0].error,
+            KafkaError::kNone);
+  ASSERT_TRUE(MustExecute(store_.get(), CommitTransactionalOffsets{"tx", "g", pid, 0,
+                                                                    {{{"t", 0}, {7, 0, "", 0}}}})
+                  .ok());
+  std::optional<TransactionInfo> txn = store_->GetTransaction("tx");
+  ASSERT_TRUE(txn.has_value());
+  EXPECT_EQ(txn->state, TransactionState::kOngoing);
+  EXPECT_EQ(txn->timeout_ms, 30000);
+  EXPECT_EQ(txn->start_ms, 11);
+  EXPECT_EQ(txn->partitions, (std::vector<TopicPartition>{{"t", 1}}));
+  EXPECT_EQ(store_->ListTransactions().size(), 1u);
+  EXPECT_EQ(store_->PendingGroupOffsets("g"), (std::vector<TopicPartition>{{"t", 0}}));
+  EXPECT_TRUE(store_->GetGroupOffsets("g").empty());
+  absl::StatusOr<std::vector<ProducerInfo>> producers = store_->GetProducers({"t", 1});
+  ASSERT_TRUE(producers.ok()) << producers.status();
+  ASSERT_EQ(producers->size(), 1u);
+  EXPECT_EQ((*producers)[0].producer_id, pid);
+  EXPECT_EQ((*producers)[0].last_sequence, 2);
+  EXPECT_EQ((*producers)[0].current_txn_start_offset, 0);
+  EXPECT_EQ(store_->GetOffsets({"t", 1})->last_stable_offset, 0);
+  EXPECT_EQ(store_->GetProducers({"t", 9}).status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(MustExecute(store_.get(), EndTransaction{"tx", pid, 0, true, 13}).ok());
+  if (GetParam().durable) {
+    store_.reset();
+    store_ = Open();
+    ASSERT_NE(store_, nullptr);
+  }
+  EXPECT_EQ(store_->GetTransaction("tx")->state, TransactionState::kCompleteCommit);
+  EXPECT_TRUE(store_->PendingGroupOffsets("g").empty());
+  EXPECT_EQ(store_->GetGroupOffsets("g").at({"t", 0}).offset, 7);
+  EXPECT_EQ(store_->GetProducers({"t", 1})->at(0).current_txn_start_offset, -1);
+  EXPECT_EQ(store_->GetOffsets({"t", 1})->last_stable_offset, 4);  // data and marker
+}
+
 }  // namespace
 }  // namespace warp

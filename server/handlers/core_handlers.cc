@@ -589,7 +589,11 @@ void HandleInitProducerId(const HandlerContext& ctx, Request& request, Reply rep
       if (!r.ok()) {
         resp.error_code = ErrorCodeFor(r.status(), ErrorCode::kCoordinatorNotAvailable);
       } else {
-        resp.error_code = ToInt16(r->error);
+        // PRODUCER_FENCED is new in v4 (KIP-588); older clients know
+        // INVALID_PRODUCER_EPOCH.
+        resp.error_code = r->error == ErrorCode::kProducerFenced && ctx.header.api_version < 4
+                              ? ToInt16(ErrorCode::kInvalidProducerEpoch)
+                              : ToInt16(r->error);
         resp.producer_id = r->producer_id;
         resp.producer_epoch = r->ok() ? r->producer_epoch : int16_t{-1};
       }

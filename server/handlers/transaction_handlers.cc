@@ -35,8 +35,16 @@ int16_t JournalError(const absl::Status& status) {
   return ErrorCodeFor(status, ErrorCode::kCoordinatorNotAvailable);
 }
 
-int16_t OutcomeCode(const absl::StatusOr<TxnOutcome>& outcome) {
-  return outcome.ok() ? ToInt16(outcome->error) : JournalError(outcome.status());
+// The coordinator's answer. PRODUCER_FENCED (KIP-588) is new in
+// AddPartitionsToTxn, AddOffsetsToTxn and EndTxn v2: older requests get
+// INVALID_PRODUCER_EPOCH, which their clients know (kafkajs 2.2 sends v1 and
+// takes an unknown code for a retriable one), as from Kafka.
+int16_t OutcomeCode(const absl::StatusOr<TxnOutcome>& outcome, bool knows_producer_fenced) {
+  if (!outcome.ok()) return JournalError(outcome.status());
+  if (outcome->error == ErrorCode::kProducerFenced && !knows_producer_fenced) {
+    return ToInt16(ErrorCode::kInvalidProducerEpoch);
+  }
+  return ToInt16(outcome->error);
 }
 
 bool PartitionExists(Agent& agent, const std::string& topic, int32_t partition) {
@@ -78,7 +86,7 @@ void HandleAddPartitionsToTxn(const HandlerContext& ctx, Request& request, Reply
     absl::StatusOr<TxnOutcome> added = ctx.agent->transactions().Add(
         req.v3_and_below_transactional_id, req.v3_and_below_producer_id,
         req.v3_and_below_producer_epoch, std::move(to_add), {});
-    others = static_cast<ErrorCode>(OutcomeCode(added));
+    others = static_cast<ErrorCode>(OutcomeCode(added, ctx.header.api_version >= 2));
   }
   AddPartitionsToTxnResponse resp;
   for (size_t t = 0; t < req.v3_and_below_topics.size(); ++t) {
@@ -106,8 +114,10 @@ void HandleAddOffsetsToTxn(const HandlerContext& ctx, Request& request, Reply re
   } else if (req.group_id.empty()) {
     resp.error_code = ToInt16(ErrorCode::kInvalidGroupId);
   } else {
-    resp.error_code = OutcomeCode(ctx.agent->transactions().Add(
-        req.transactional_id, req.producer_id, req.producer_epoch, {}, {req.group_id}));
+    resp.error_code = OutcomeCode(
+        ctx.agent->transactions().Add(req.transactional_id, req.producer_id,
+                                      req.producer_epoch, {}, {req.group_id}),
+        ctx.header.api_version >= 2);
   }
   reply(Response(std::move(resp)));
 }
@@ -155,9 +165,13 @@ void HandleTxnOffsetCommit(const HandlerContext& ctx, Request& request, Reply re
   }
   ErrorCode committed = ErrorCode::kNone;
   if (!offsets.empty()) {
-    committed = static_cast<ErrorCode>(OutcomeCode(agent.transactions().CommitOffsets(
-        req.transactional_id, req.group_id, req.producer_id, req.producer_epoch,
-        std::move(offsets))));
+    // TxnOffsetCommit answers a fenced producer INVALID_PRODUCER_EPOCH in
+    // every version (Kafka's group coordinator learns it from its log).
+    committed = static_cast<ErrorCode>(OutcomeCode(
+        agent.transactions().CommitOffsets(req.transactional_id, req.group_id,
+                                           req.producer_id, req.producer_epoch,
+                                           std::move(offsets)),
+        /*knows_producer_fenced=*/false));
   }
   TxnOffsetCommitResponse resp;
   for (size_t t = 0; t < req.topics.size(); ++t) {
@@ -183,7 +197,7 @@ void HandleEndTxn(const HandlerContext& ctx, Request& request, Reply reply) {
   const absl::Time start = absl::Now();
   absl::StatusOr<TxnOutcome> ended = ctx.agent->transactions().End(
       req.transactional_id, req.producer_id, req.producer_epoch, req.committed);
-  resp.error_code = OutcomeCode(ended);
+  resp.error_code = OutcomeCode(ended, ctx.header.api_version >= 2);
   if (ended.ok() && ended->ok() && req.committed) {
     ctx.agent->metrics().histogram("warp_transaction_commit_latency_seconds")
         .Observe(absl::Now() - start);

@@ -179,6 +179,17 @@ TEST_F(TransactionHandlersTest, ANewProducerFencesTheOld) {
                 .results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
             Code(ErrorCode::kProducerFenced));
   EXPECT_EQ(ProduceTransactional(first.producer_id, 0, 0, 1), KafkaError::kInvalidProducerEpoch);
+  // Before v2 (kafkajs 2.2 sends v1) a fenced producer is told
+  // INVALID_PRODUCER_EPOCH: PRODUCER_FENCED came later (KIP-588).
+  EndTxnRequest end;
+  end.transactional_id = "tx";
+  end.producer_id = first.producer_id;
+  end.producer_epoch = 0;
+  end.committed = true;
+  EXPECT_EQ(CallHandler<EndTxnResponse>(agent_.get(), end, 1).error_code,
+            Code(ErrorCode::kInvalidProducerEpoch));
+  EXPECT_EQ(CallHandler<EndTxnResponse>(agent_.get(), end, 3).error_code,
+            Code(ErrorCode::kProducerFenced));
   // Aborted: data at 0, abort marker at 1, nothing open.
   auto offsets = agent_->metadata().GetOffsets({"t", 0});
   EXPECT_EQ(offsets->high_watermark, 2);

@@ -17,6 +17,7 @@
 #include "lib/compaction/rate_limiter.h"
 #include "lib/engine/object_format.h"
 #include "lib/protocol/record/record_batch.h"
+#include "lib/protocol/record/record_batch_builder.h"
 #include "lib/protocol/record/record_batch_filter.h"
 
 namespace warp {
@@ -82,28 +83,32 @@ class LogCleanerImpl final : public LogCleaner {
                                                     std::numeric_limits<uint64_t>::max());
     if (plan.error != KafkaError::kNone) return std::nullopt;  // moved: next pass
     std::vector<BatchLocation>& entries = plan.batches;
-    // Transactions: cleaning stops before the first marker for now (Kafka
-    // removes aborted records and old markers; issue 16).
-    auto marker = std::find_if(entries.begin(), entries.end(),
-                               [](const BatchLocation& b) { return b.marker; });
-    entries.erase(marker, entries.end());
+    // Transactions (Kafka's firstUncleanableDirtyOffset): nothing at or past
+    // the last stable offset is cleaned, so an open transaction is never
+    // judged before it ends.
+    auto unstable = std::find_if(entries.begin(), entries.end(), [&](const BatchLocation& b) {
+      return b.last_offset >= plan.offsets.last_stable_offset;
+    });
+    entries.erase(unstable, entries.end());
     entries.resize(compaction::CleanableEntries(entries, policy, now_ms,
                                                 options_.max_clean_bytes));
     CleanState& state = states_[tp];
     if (entries.empty() || !compaction::CleaningDue(entries, policy, state, now_ms)) {
       return std::nullopt;
     }
-    return Clean(tp, policy, entries, now_ms, &state);
+    return Clean(tp, policy, entries, plan.aborted, now_ms, &state);
   }
 
-  absl::StatusOr<std::optional<CompactionResult>> Clean(const TopicPartition& tp,
-                                                        const CleanPolicy& policy,
-                                                        const std::vector<BatchLocation>& window,
-                                                        int64_t now_ms, CleanState* state) {
+  absl::StatusOr<std::optional<CompactionResult>> Clean(
+      const TopicPartition& tp, const CleanPolicy& policy,
+      const std::vector<BatchLocation>& window,
+      const std::vector<AbortedTransaction>& aborted, int64_t now_ms, CleanState* state) {
     CompactionResult result;
-    // One ranged GET per input object, covering the window's entries in it.
+    // One ranged GET per input object, covering the window's entries in it
+    // (a marker kept in the metadata is in none).
     std::map<std::string, std::pair<uint64_t, uint64_t>> spans;
     for (const BatchLocation& e : window) {
+      if (e.marker) continue;
       auto [it, inserted] = spans.try_emplace(
           e.object_key, std::make_pair(e.byte_offset, e.byte_offset + e.byte_length));
       if (inserted) result.inputs.push_back(e.object_key);
@@ -122,8 +127,22 @@ class LogCleanerImpl final : public LogCleaner {
       data[key] = std::move(bytes);
     }
     std::vector<std::vector<absl::string_view>> batches(window.size());
+    std::vector<std::string> markers;  // control batches of metadata markers
+    markers.reserve(window.size());
     for (size_t i = 0; i < window.size(); ++i) {
       const BatchLocation& e = window[i];
+      if (e.marker) {
+        kafka::RecordBatchOptions marker;
+        marker.base_offset = e.base_offset;
+        marker.producer_id = e.producer_id;
+        marker.producer_epoch = e.producer_epoch;
+        ASSIGN_OR_RETURN(std::string batch,
+                         kafka::BuildEndTransactionMarker(e.commit, /*coordinator_epoch=*/0,
+                                                          e.max_timestamp, marker));
+        markers.push_back(std::move(batch));
+        batches[i] = {markers.back()};
+        continue;
+      }
       std::string& bytes = data[e.object_key];
       ASSIGN_OR_RETURN(batches[i],
                        compaction::EntryBatches(
@@ -132,7 +151,25 @@ class LogCleanerImpl final : public LogCleaner {
                            e));
     }
 
-    // Pass 1: each key's last offset in the window.
+    // A transactional batch is aborted when an aborted transaction of its
+    // producer spans it (data from first_offset, abort marker at
+    // last_offset): Kafka's cleaner drops it whole.
+    // By producer, in marker order (a producer's transactions never overlap).
+    absl::flat_hash_map<int64_t, std::vector<AbortedTransaction>> aborted_by_producer;
+    for (const AbortedTransaction& a : aborted) aborted_by_producer[a.producer_id].push_back(a);
+    auto is_aborted = [&](const kafka::RecordBatchHeader& h) {
+      if (!h.is_transactional() || h.is_control()) return false;
+      auto mine = aborted_by_producer.find(h.producer_id);
+      if (mine == aborted_by_producer.end()) return false;
+      // The first of its aborted transactions whose marker is past the batch.
+      auto it = std::upper_bound(
+          mine->second.begin(), mine->second.end(), h.base_offset,
+          [](int64_t offset, const AbortedTransaction& a) { return offset < a.last_offset; });
+      return it != mine->second.end() && it->first_offset <= h.base_offset;
+    };
+
+    // Pass 1: each key's last offset in the window, aborted records and
+    // markers aside.
     kafka::DecodeOptions decode;
     decode.max_decompressed_bytes = options_.max_decompressed_bytes;
     absl::flat_hash_map<std::string, int64_t> latest;
@@ -140,7 +177,7 @@ class LogCleanerImpl final : public LogCleaner {
       for (absl::string_view batch : entry) {
         ASSIGN_OR_RETURN(kafka::RecordBatchReader reader,
                          kafka::RecordBatchReader::Open(batch, decode));
-        if (Untouchable(reader.header())) continue;
+        if (reader.header().is_control() || is_aborted(reader.header())) continue;
         kafka::RecordView record;
         for (;;) {
           ASSIGN_OR_RETURN(bool more, reader.Next(&record));
@@ -163,6 +200,11 @@ class LogCleanerImpl final : public LogCleaner {
       tombstone_due = std::min(tombstone_due, SaturatingAdd(written, policy.delete_retention_ms));
       return true;
     };
+    // A marker goes once nothing of its transaction is left (Kafka's
+    // CleanedTransactionMetadata) and delete.retention.ms has passed since
+    // it was written, so that a consumer that read the transaction's data
+    // still finds it. Which producers' current transactions keep records:
+    std::map<int64_t, bool> retained;
     std::vector<FilteredEntry> filtered(window.size());
     for (size_t i = 0; i < window.size(); ++i) {
       for (size_t b = 0; b < batches[i].size(); ++b) {
@@ -170,11 +212,27 @@ class LogCleanerImpl final : public LogCleaner {
         ASSIGN_OR_RETURN(kafka::RecordBatchHeader header,
                          kafka::ParseRecordBatchHeader(batch, kafka::CrcCheck::kSkip));
         kafka::FilteredBatch out;
-        if (Untouchable(header)) {
-          out.batch = std::string(batch);
-          out.records_kept = header.record_count;
+        if (header.is_control()) {
+          bool& kept_data = retained[header.producer_id];
+          const bool removable = !kept_data && header.max_timestamp < horizon;
+          kept_data = false;  // the next transaction of this producer
+          if (!removable) {
+            out.batch = std::string(batch);
+            out.records_kept = header.record_count;
+          } else {
+            // Dropped; kept only as the tail of a range (see below).
+            out.batch = std::string(batch);
+            out.records_kept = 0;
+          }
+        } else if (is_aborted(header)) {
+          ASSIGN_OR_RETURN(out, kafka::FilterRecordBatch(
+                                    batch, [](const auto&, const auto&) { return false; },
+                                    decode));
         } else {
           ASSIGN_OR_RETURN(out, kafka::FilterRecordBatch(batch, keep, decode));
+          if (header.is_transactional() && out.records_kept > 0) {
+            retained[header.producer_id] = true;
+          }
         }
         result.records_removed += header.record_count - out.records_kept;
         if (out.records_kept > 0) {
@@ -244,10 +302,6 @@ class LogCleanerImpl final : public LogCleaner {
       state->tombstone_due_ms = tombstone_due;
     }
     return result;
-  }
-
-  static bool Untouchable(const kafka::RecordBatchHeader& h) {
-    return h.is_control() || h.is_transactional();
   }
 
   static int64_t SaturatingAdd(int64_t a, int64_t b) {

@@ -87,6 +87,11 @@ std::map<int64_t, Rec> Consume(TestCluster& c, int32_t p) {
       while (*reader->Next(&r)) {
         int64_t offset = kafka::RecordOffset(reader->header(), r);
         if (offset < next) continue;
+        if (reader->header().is_control()) {  // a transaction marker
+          out[offset] = Rec{std::string(r.key->back() == 1 ? "commit" : "abort"), std::nullopt,
+                            kafka::RecordTimestamp(reader->header(), r)};
+          continue;
+        }
         out[offset] = Rec{r.key ? std::optional<std::string>(*r.key) : std::nullopt,
                           r.value ? std::optional<std::string>(*r.value) : std::nullopt,
                           kafka::RecordTimestamp(reader->header(), r)};
@@ -274,6 +279,98 @@ TEST(LogCleanerTest, TopicsWithoutCompactIsLeftAlone) {
   EXPECT_EQ(CleanAll(*cleaner), 0);
   EXPECT_EQ(Consume(c, 0).size(), 2u);
   EXPECT_FALSE(LogCleaner::Create(LogCleanerOptions{}).ok());
+}
+
+// Transactions as Kafka's cleaner treats them: nothing at or past the last
+// stable offset is touched; aborted records go whatever their keys;
+// committed transactional records are deduplicated like any; a marker goes
+// once its transaction has nothing left and delete.retention.ms has passed.
+class TransactionalCleaningTest : public ::testing::Test {
+ protected:
+  TransactionalCleaningTest() : c_(1, Compacted()) {}
+
+  int64_t Now() { return absl::ToUnixMillis(c_.clock().Now()); }
+
+  int64_t Init(const std::string& id) {
+    return (*c_.metadata().Execute(InitTransactionalProducer{id, 600000, Now(), -1, -1}))
+        .producer_id;
+  }
+
+  // A transactional batch of `records` by `pid` (added to its transaction
+  // first), at the producer's next sequence.
+  int64_t ProduceInTransaction(const std::string& id, int64_t pid,
+                               const std::vector<Rec>& records) {
+    EXPECT_TRUE((*c_.metadata().Execute(AddToTransaction{id, pid, 0, {{"t", 0}}, {}, Now()})).ok());
+    std::vector<kafka::RecordInput> in;
+    for (const Rec& r : records) in.push_back({*r.key, *r.value, {}, r.timestamp});
+    kafka::RecordBatchOptions options;
+    options.producer_id = pid;
+    options.producer_epoch = 0;
+    options.base_sequence = sequences_[pid];
+    options.is_transactional = true;
+    sequences_[pid] += static_cast<int32_t>(records.size());
+    return c_.ProduceBytes(0, *kafka::BuildRecordBatch(in, options));
+  }
+
+  void End(const std::string& id, int64_t pid, bool commit) {
+    EXPECT_TRUE((*c_.metadata().Execute(EndTransaction{id, pid, 0, commit, Now()})).ok());
+  }
+
+  TestCluster c_;
+  std::map<int64_t, int32_t> sequences_;
+};
+
+TEST_F(TransactionalCleaningTest, KeepsWhatKafkasCleanerKeeps) {
+  auto cleaner = *LogCleaner::Create(CleanerOptions(c_));
+  const int64_t t0 = Now();
+  const int64_t a = Init("a");
+  const int64_t b = Init("b");
+  ASSERT_EQ(c_.ProduceBytes(0, KeyedBatch({{"k2", "p1", t0}}, kafka::Compression::kNone)), 0);
+  ASSERT_EQ(ProduceInTransaction("a", a, {{"k1", "a1", t0}}), 1);
+  End("a", a, /*commit=*/true);                                                  // 2
+  ASSERT_EQ(ProduceInTransaction("b", b, {{"k1", "b1", t0}, {"k3", "b3", t0}}), 3);
+  End("b", b, /*commit=*/false);                                                 // 5
+  ASSERT_EQ(ProduceInTransaction("a", a, {{"k1", "c1", t0}}), 6);
+  End("a", a, /*commit=*/true);                                                  // 7
+  ASSERT_EQ(ProduceInTransaction("b", b, {{"k4", "d4", t0}}), 8);                // open
+  ASSERT_EQ(c_.ProduceBytes(0, KeyedBatch({{"k2", "p2", t0}}, kafka::Compression::kNone)), 9);
+  EXPECT_EQ(c_.metadata().GetOffsets({"t", 0})->last_stable_offset, 8);
+
+  // Below the LSO: a1 superseded by the committed c1, b1 and b3 aborted
+  // (b1 would otherwise be k1's latest), the markers younger than
+  // delete.retention.ms; from the LSO on nothing moves (k2=p1 stays, as p2
+  // is past it).
+  EXPECT_EQ(CleanAll(*cleaner), 1);
+  EXPECT_EQ(Consume(c_, 0), (std::map<int64_t, Rec>{{0, {"k2", "p1", t0}},
+                                                     {2, {"commit", std::nullopt, t0}},
+                                                     {5, {"abort", std::nullopt, t0}},
+                                                     {6, {"k1", "c1", t0}},
+                                                     {7, {"commit", std::nullopt, t0}},
+                                                     {8, {"k4", "d4", t0}},
+                                                     {9, {"k2", "p2", t0}}}));
+  // Readers still learn of the aborted transaction.
+  FetchPlan plan = c_.metadata().FindBatches({"t", 0}, 0, 1 << 20);
+  EXPECT_EQ(plan.aborted, (std::vector<AbortedTransaction>{{b, 3, 5}}));
+
+  // Past delete.retention.ms, with the open transaction committed: the
+  // markers of transactions left empty go, the others stay, and every
+  // marker left is a control batch in an object now.
+  c_.clock().Advance(absl::Milliseconds(kDeleteRetentionMs + 1000));
+  const int64_t t1 = Now();
+  End("b", b, /*commit=*/true);                                                  // 10
+  EXPECT_EQ(CleanAll(*cleaner), 1);
+  EXPECT_EQ(Consume(c_, 0), (std::map<int64_t, Rec>{{6, {"k1", "c1", t0}},
+                                                     {7, {"commit", std::nullopt, t0}},
+                                                     {8, {"k4", "d4", t0}},
+                                                     {9, {"k2", "p2", t0}},
+                                                     {10, {"commit", std::nullopt, t1}}}));
+  plan = c_.metadata().FindBatches({"t", 0}, 0, 1 << 20);
+  for (const BatchLocation& e : plan.batches) EXPECT_FALSE(e.marker) << e.base_offset;
+  PartitionOffsets offsets = *c_.metadata().GetOffsets({"t", 0});
+  EXPECT_EQ(offsets.high_watermark, 11);
+  EXPECT_EQ(offsets.last_stable_offset, 11);
+  // Clean: nothing more to do.
+  EXPECT_EQ(CleanAll(*cleaner), 0);
 }
 
 // Runs `before` when a ReplaceFiles passes, before it reaches the store.

@@ -91,6 +91,9 @@ size_t PartitionLog::FindEntry(int64_t offset) const {
 
 void PartitionLog::ReplaceEntries(size_t first, size_t last,
                                   const IndexEntry& entry) {
+  // Markers replaced are in the new entry's object now (or gone).
+  markers_.erase(markers_.lower_bound(entries_[first].base_offset),
+                 markers_.upper_bound(entries_[last].last_offset));
   entries_.erase(entries_.begin() + first + 1, entries_.begin() + last + 1);
   entries_[first] = entry;
 }

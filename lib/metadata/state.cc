@@ -276,6 +276,10 @@ CommandResult MetadataState::Do(const ReplaceFiles& c) {
                                 " no longer matches the index"));
     }
     for (size_t i = first; i <= last; ++i) {
+      // A transaction marker in the range (kept in no object) is replaced
+      // too: keyed compaction writes it into the output as a control batch,
+      // or drops it once its transaction has nothing left.
+      if (entries[i].object_id == kMarkerObjectId) continue;
       if (!inputs.count(entries[i].object_id)) {
         return CommandError(KafkaError::kStaleInput,
                      absl::StrCat("offset ", entries[i].base_offset, " of ",

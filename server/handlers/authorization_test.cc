@@ -234,6 +234,91 @@ TEST_F(AuthorizationTest, IdempotenceNeedsWriteSomewhere) {
   EXPECT_EQ(As<InitProducerIdResponse>("alice", req, 4).error_code, kTransactionalIdDenied);
 }
 
+// The transaction APIs check the TRANSACTIONAL_ID first, then the topics
+// and the group, as KafkaApis does.
+TEST_F(AuthorizationTest, TransactionsNeedTheirTransactionalIdTopicsAndGroup) {
+  ASSERT_EQ(As<CreateAclsResponse>(
+                "admin",
+                CreateAcls({Acl(ResourceType::kTransactionalId, "alice-tx", PatternType::kLiteral,
+                                "User:CN=alice", AclOperation::kWrite),
+                            Acl(ResourceType::kGroup, "billing", PatternType::kLiteral,
+                                "User:CN=alice", AclOperation::kRead)}),
+                3)
+                .results[0]
+                .error_code,
+            0);
+  InitProducerIdRequest init;
+  init.transactional_id = "alice-tx";
+  init.transaction_timeout_ms = 60000;
+  InitProducerIdResponse producer = As<InitProducerIdResponse>("alice", init, 4);
+  ASSERT_EQ(producer.error_code, 0);
+  EXPECT_EQ(As<InitProducerIdResponse>("bob", init, 4).error_code, kTransactionalIdDenied);
+
+  AddPartitionsToTxnRequest add;
+  add.v3_and_below_transactional_id = "alice-tx";
+  add.v3_and_below_producer_id = producer.producer_id;
+  add.v3_and_below_producer_epoch = producer.producer_epoch;
+  add.v3_and_below_topics = {{"orders", {0}}, {"other", {0}}};
+  auto added = As<AddPartitionsToTxnResponse>("alice", add, 3);
+  EXPECT_EQ(added.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
+            static_cast<int16_t>(ErrorCode::kOperationNotAttempted));
+  EXPECT_EQ(added.results_by_topic_v3_and_below[1].results_by_partition[0].partition_error_code,
+            kTopicDenied);
+  EXPECT_EQ(As<AddPartitionsToTxnResponse>("bob", add, 3)
+                .results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
+            kTransactionalIdDenied);
+  add.v3_and_below_topics = {{"orders", {0}}};
+  EXPECT_EQ(As<AddPartitionsToTxnResponse>("alice", add, 3)
+                .results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
+            0);
+
+  AddOffsetsToTxnRequest offsets;
+  offsets.transactional_id = "alice-tx";
+  offsets.producer_id = producer.producer_id;
+  offsets.producer_epoch = producer.producer_epoch;
+  offsets.group_id = "payroll";
+  EXPECT_EQ(As<AddOffsetsToTxnResponse>("alice", offsets, 3).error_code, kGroupDenied);
+  offsets.group_id = "billing";
+  EXPECT_EQ(As<AddOffsetsToTxnResponse>("alice", offsets, 3).error_code, 0);
+  TxnOffsetCommitRequest commit;
+  commit.transactional_id = "alice-tx";
+  commit.group_id = "billing";
+  commit.producer_id = producer.producer_id;
+  commit.producer_epoch = producer.producer_epoch;
+  commit.topics.push_back({"orders", {{0, 1, -1, std::string("")}}});
+  // alice may write orders but not read it: the offset is not hers to commit.
+  EXPECT_EQ(As<TxnOffsetCommitResponse>("alice", commit, 3).topics[0].partitions[0].error_code,
+            kTopicDenied);
+  EXPECT_EQ(As<TxnOffsetCommitResponse>("bob", commit, 3).topics[0].partitions[0].error_code,
+            kTransactionalIdDenied);
+
+  DescribeTransactionsRequest describe;
+  describe.transactional_ids = {"alice-tx"};
+  EXPECT_EQ(As<DescribeTransactionsResponse>("bob", describe, 0).transaction_states[0].error_code,
+            kTransactionalIdDenied);
+  // WRITE implies DESCRIBE.
+  EXPECT_EQ(As<DescribeTransactionsResponse>("alice", describe, 0)
+                .transaction_states[0].transaction_state,
+            "Ongoing");
+  ListTransactionsRequest list;
+  EXPECT_TRUE(As<ListTransactionsResponse>("bob", list, 0).transaction_states.empty());
+  EXPECT_EQ(As<ListTransactionsResponse>("alice", list, 0).transaction_states.size(), 1u);
+  DescribeProducersRequest producers;
+  producers.topics.push_back({"orders", {0}});
+  EXPECT_EQ(As<DescribeProducersResponse>("alice", producers, 0).topics[0].partitions[0].error_code,
+            kTopicDenied);
+  EXPECT_EQ(As<DescribeProducersResponse>("bob", producers, 0).topics[0].partitions[0].error_code,
+            0);
+
+  EndTxnRequest end;
+  end.transactional_id = "alice-tx";
+  end.producer_id = producer.producer_id;
+  end.producer_epoch = producer.producer_epoch;
+  end.committed = false;
+  EXPECT_EQ(As<EndTxnResponse>("bob", end, 3).error_code, kTransactionalIdDenied);
+  EXPECT_EQ(As<EndTxnResponse>("alice", end, 3).error_code, 0);
+}
+
 TEST_F(AuthorizationTest, GroupsAndCoordinators) {
   FindCoordinatorRequest find;
   find.key_type = 0;

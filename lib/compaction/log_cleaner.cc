@@ -200,10 +200,14 @@ class LogCleanerImpl final : public LogCleaner {
       tombstone_due = std::min(tombstone_due, SaturatingAdd(written, policy.delete_retention_ms));
       return true;
     };
-    // A marker goes once nothing of its transaction is left (Kafka's
+    // A commit marker goes once nothing of its transaction is left (Kafka's
     // CleanedTransactionMetadata) and delete.retention.ms has passed since
     // it was written, so that a consumer that read the transaction's data
-    // still finds it. Which producers' current transactions keep records:
+    // still finds it. Abort markers stay (unlike Kafka): the aborted
+    // transaction stays in the partition's index in the metadata, and a
+    // read_committed consumer told of it skips its producer's batches until
+    // it meets the marker. Which producers' current transactions keep
+    // records:
     std::map<int64_t, bool> retained;
     std::vector<FilteredEntry> filtered(window.size());
     for (size_t i = 0; i < window.size(); ++i) {
@@ -214,7 +218,8 @@ class LogCleanerImpl final : public LogCleaner {
         kafka::FilteredBatch out;
         if (header.is_control()) {
           bool& kept_data = retained[header.producer_id];
-          const bool removable = !kept_data && header.max_timestamp < horizon;
+          ASSIGN_OR_RETURN(bool commit, IsCommitMarker(batch));
+          const bool removable = commit && !kept_data && header.max_timestamp < horizon;
           kept_data = false;  // the next transaction of this producer
           if (!removable) {
             out.batch = std::string(batch);
@@ -302,6 +307,15 @@ class LogCleanerImpl final : public LogCleaner {
       state->tombstone_due_ms = tombstone_due;
     }
     return result;
+  }
+
+  // Whether the control batch `batch` is a COMMIT marker (its record's key:
+  // version 0, type 1).
+  static absl::StatusOr<bool> IsCommitMarker(absl::string_view batch) {
+    ASSIGN_OR_RETURN(kafka::RecordBatchReader reader, kafka::RecordBatchReader::Open(batch));
+    kafka::RecordView record;
+    ASSIGN_OR_RETURN(bool any, reader.Next(&record));
+    return any && record.key.has_value() && record.key->size() >= 4 && (*record.key)[3] == 1;
   }
 
   static int64_t SaturatingAdd(int64_t a, int64_t b) {

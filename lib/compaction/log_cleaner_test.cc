@@ -283,8 +283,10 @@ TEST(LogCleanerTest, TopicsWithoutCompactIsLeftAlone) {
 
 // Transactions as Kafka's cleaner treats them: nothing at or past the last
 // stable offset is touched; aborted records go whatever their keys;
-// committed transactional records are deduplicated like any; a marker goes
-// once its transaction has nothing left and delete.retention.ms has passed.
+// committed transactional records are deduplicated like any; a commit
+// marker goes once its transaction has nothing left and delete.retention.ms
+// has passed; abort markers stay, as the aborted transactions that readers
+// are told of do.
 class TransactionalCleaningTest : public ::testing::Test {
  protected:
   TransactionalCleaningTest() : c_(1, Compacted()) {}
@@ -353,19 +355,22 @@ TEST_F(TransactionalCleaningTest, KeepsWhatKafkasCleanerKeeps) {
   EXPECT_EQ(plan.aborted, (std::vector<AbortedTransaction>{{b, 3, 5}}));
 
   // Past delete.retention.ms, with the open transaction committed: the
-  // markers of transactions left empty go, the others stay, and every
+  // commit marker of the transaction left empty goes, the others stay (and
+  // the abort marker, as its aborted transaction is still listed), and every
   // marker left is a control batch in an object now.
   c_.clock().Advance(absl::Milliseconds(kDeleteRetentionMs + 1000));
   const int64_t t1 = Now();
   End("b", b, /*commit=*/true);                                                  // 10
   EXPECT_EQ(CleanAll(*cleaner), 1);
-  EXPECT_EQ(Consume(c_, 0), (std::map<int64_t, Rec>{{6, {"k1", "c1", t0}},
+  EXPECT_EQ(Consume(c_, 0), (std::map<int64_t, Rec>{{5, {"abort", std::nullopt, t0}},
+                                                     {6, {"k1", "c1", t0}},
                                                      {7, {"commit", std::nullopt, t0}},
                                                      {8, {"k4", "d4", t0}},
                                                      {9, {"k2", "p2", t0}},
                                                      {10, {"commit", std::nullopt, t1}}}));
   plan = c_.metadata().FindBatches({"t", 0}, 0, 1 << 20);
   for (const BatchLocation& e : plan.batches) EXPECT_FALSE(e.marker) << e.base_offset;
+  EXPECT_EQ(plan.aborted, (std::vector<AbortedTransaction>{{b, 3, 5}}));
   PartitionOffsets offsets = *c_.metadata().GetOffsets({"t", 0});
   EXPECT_EQ(offsets.high_watermark, 11);
   EXPECT_EQ(offsets.last_stable_offset, 11);

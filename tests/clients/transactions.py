@@ -12,6 +12,8 @@ and exits non-zero with a reason otherwise. Scenarios:
   timeout       a transaction left open past transaction.timeout.ms is
                 aborted by the coordinator: its producer is fenced and
                 read_committed consumers are not held back by it
+  compacted     a compacted topic with committed and aborted transactions:
+                after cleaning, the latest committed value of each key only
   ctp           a consume-transform-produce loop (send_offsets_to_transaction)
                 killed mid-transaction and restarted until its input is
                 consumed: its output holds every input record exactly once
@@ -190,6 +192,43 @@ def timeout():
     print("OK timeout")
 
 
+def compacted():
+    a = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    a.create_topics([NewTopic("tx-kv", num_partitions=1, replication_factor=1, config={
+        "cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0",
+        "delete.retention.ms": "0"})])["tx-kv"].result(30)
+    p = transactional("compacted")
+
+    def txn(records, commit):
+        p.begin_transaction()
+        for k, v in records:
+            p.produce("tx-kv", key=k, value=v, partition=0)
+        if commit:
+            p.commit_transaction(30)
+        else:
+            p.flush(30)
+            p.abort_transaction(30)
+
+    txn([("k1", "a"), ("k2", "x")], commit=True)
+    txn([("k1", "b"), ("k3", "y")], commit=False)
+    txn([("k1", "c")], commit=True)
+    want = ["c", "x"]
+    # The cleaner runs every 200 ms (--jobs_interval_ms): wait until even
+    # read_uncommitted sees only the survivors.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        everything = values(read_all(["tx-kv"], "read_uncommitted"))
+        if everything == want:
+            break
+        time.sleep(0.5)
+    else:
+        fail(f"never cleaned: read_uncommitted sees {everything}")
+    committed = read_all(["tx-kv"], "read_committed")
+    if values(committed) != want:
+        fail(f"read_committed saw {values(committed)}")
+    print(f"OK compacted {[o for o, _ in committed[('tx-kv', 0)]]}")
+
+
 CTP_IN, CTP_OUT, CTP_GROUP, CTP_RECORDS = "ctp-in", "ctp-out", "ctp-group", 300
 
 
@@ -265,4 +304,4 @@ if __name__ == "__main__":
         ctp_worker(int(sys.argv[3]))
     else:
         {"commit_abort": commit_abort, "fencing": fencing, "timeout": timeout,
-         "ctp": ctp}[SCENARIO]()
+         "compacted": compacted, "ctp": ctp}[SCENARIO]()

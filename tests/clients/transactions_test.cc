@@ -23,7 +23,8 @@ class TransactionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     warpd_ = std::make_unique<Warpd>(testing::NewTempDir("warpd"),
-                                     std::vector<std::string>{"--group_initial_rebalance_delay_ms=0"});
+                                     std::vector<std::string>{"--group_initial_rebalance_delay_ms=0",
+                                                              "--jobs_interval_ms=200"});
   }
   std::pair<int, std::string> Scenario(const std::string& name) {
     return Sh(absl::StrCat("/usr/bin/python3 ", Runfile("tests/clients/transactions.py"), " ",
@@ -71,6 +72,19 @@ TEST_F(TransactionsTest, ATimedOutTransactionIsAbortedAndItsProducerFenced) {
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("OK timeout"), std::string::npos) << out;
   EXPECT_NE(Metrics().find("warp_transaction_timeouts_total 1\n"), std::string::npos);
+}
+
+// Keyed compaction keeps what Kafka's cleaner keeps: the latest committed
+// value of each key (k1=c at 6, k2=x at 1), no aborted record, no marker of
+// a transaction left empty; librdkafka reads the cleaned log either way.
+TEST_F(TransactionsTest, KeyedCompactionDropsAbortedRecordsAndEmptyTransactionsMarkers) {
+  auto [status, out] = Scenario("compacted");
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("OK compacted [1, 6]"), std::string::npos) << out;
+  auto [code, log] = Sh(absl::StrCat("kcat -C -b ", warpd_->bootstrap(),
+                                     " -t tx-kv -o beginning -e -q -f '%o %k=%s\\n'"));
+  EXPECT_EQ(code, 0) << log;
+  EXPECT_EQ(log, "1 k2=x\n6 k1=c\n");
 }
 
 TEST_F(TransactionsTest, ConsumeTransformProduceIsExactlyOnceAcrossCrashes) {

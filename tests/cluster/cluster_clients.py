@@ -14,14 +14,26 @@ Scenarios:
                                  producer writes to TOPIC-plain; progress goes to
                                  DIR/progress (acked count) so that the test
                                  can inject faults; then checks everything.
+  txn_workload DIR TOPIC N       the transactional workload: two
+                                 transactional producers write N transactions
+                                 each over TOPIC's 6 partitions (every 5th
+                                 aborted on purpose) while a
+                                 consume-transform-produce loop copies TOPIC
+                                 into TOPIC-out exactly once; progress goes to
+                                 DIR/progress (committed count); then checks
+                                 no aborted reads, no torn or lost
+                                 transactions, and TOPIC-out = TOPIC.
   probe TOPIC                    one record with kafka-python, no retries:
                                  prints how it ended
 """
+import collections
 import json
 import os
+import re
 import sys
 import threading
 import time
+import traceback
 
 BOOTSTRAP, SCENARIO, ARGS = sys.argv[1], sys.argv[2], sys.argv[3:]
 
@@ -435,4 +447,408 @@ def probe():
     p.close(5)
 
 
-{"metadata": metadata, "workload": workload, "probe": probe}[SCENARIO]()
+# The transactional workload (txn_workload).
+
+TXN_PARTITIONS = 6
+TXN_VALUE = re.compile(rb"^p(\d+)-t(\d+)-i(\d+)-n(\d+)$")
+
+
+def log(msg):
+    print("#", msg, flush=True)
+
+
+def fatal_or_fenced(err):
+    from confluent_kafka import KafkaError
+    return err.fatal() or err.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED,
+                                          KafkaError.INVALID_PRODUCER_EPOCH)
+
+
+def new_transactional(txn_id, errors, deadline):
+    """A producer with `txn_id`, its transactions initialized (which fences
+    the previous one and ends its open transaction); retries through faults."""
+    from confluent_kafka import KafkaException, Producer
+    while time.time() < deadline:
+        p = Producer({"bootstrap.servers": BOOTSTRAP, "transactional.id": txn_id,
+                      "linger.ms": 5, "transaction.timeout.ms": 30000,
+                      "message.timeout.ms": 30000, "topic.metadata.refresh.interval.ms": 2000,
+                      "reconnect.backoff.max.ms": 500})
+        while time.time() < deadline:
+            try:
+                p.init_transactions(30)
+                return p
+            except KafkaException as e:
+                errors.append((time.time(), "init", str(e.args[0])))
+                if not e.args[0].retriable():
+                    break
+            time.sleep(0.2)
+        del p
+    fail(f"{txn_id}: init_transactions never succeeded: {errors[-3:]}")
+
+
+def end_transaction(p, commit):
+    """commit_transaction or abort_transaction, called again while it fails
+    with a retriable error (the operation resumes where it was)."""
+    from confluent_kafka import KafkaException
+    deadline = time.time() + 90
+    while True:
+        try:
+            (p.commit_transaction if commit else p.abort_transaction)(30)
+            return
+        except KafkaException as e:
+            if not e.args[0].retriable() or time.time() > deadline:
+                raise
+
+
+class TxnProducer(threading.Thread):
+    """Transaction number t has 2-5 records: value b"p<k>-t<t>-i<i>-n<size>"
+    on partition (t + i) % 6. Every 5th number is aborted on purpose; a
+    transaction that fails is aborted and retried under a new number.
+    status[t] = [state, size]: "committed" (commit returned OK), "aborted"
+    (commit never called, or abort returned OK) or "unknown" (commit
+    raised). At most RATE transactions a second, so that faults land in the
+    middle."""
+
+    RATE = 15
+
+    def __init__(self, k, topic, n):
+        super().__init__(daemon=True)
+        self.k, self.topic, self.n = k, topic, n
+        self.txn_id = f"{topic}-txn{k}"
+        self.status = {}
+        self.errors = []  # (time, where, error)
+        self.producers = 0
+        self.committed = 0
+        self.commit_times = []
+        self.error = None
+
+    def run(self):
+        try:
+            self.loop()
+        except Exception:  # reported by the checker
+            self.error = f"{self.txn_id}: {traceback.format_exc()}"
+
+    def loop(self):
+        from confluent_kafka import KafkaException
+        deadline = time.time() + 240
+        p = new_transactional(self.txn_id, self.errors, deadline)
+        self.producers += 1
+        t, done = -1, 0
+        start = time.time()
+        while done < self.n:
+            if time.time() > deadline:
+                raise RuntimeError(f"only {done} of {self.n} transactions in time")
+            t += 1
+            time.sleep(max(0.0, start + t / self.RATE - time.time()))
+            size = 2 + t % 4
+            on_purpose = t % 5 == 4
+            self.status[t] = ["aborted", size]
+            committing = False
+            try:
+                p.begin_transaction()
+                for i in range(size):
+                    p.produce(self.topic, value=b"p%d-t%d-i%d-n%d" % (self.k, t, i, size),
+                              partition=(t + i) % TXN_PARTITIONS)
+                if on_purpose:
+                    p.flush(30)  # in the log, then aborted
+                    end_transaction(p, commit=False)
+                else:
+                    committing = True
+                    end_transaction(p, commit=True)
+                    self.status[t][0] = "committed"
+                    self.commit_times.append(time.time())
+                    self.committed += 1
+                done += 1
+                continue
+            except KafkaException as e:
+                err = e.args[0]
+                self.errors.append((time.time(), f"t{t} {'commit' if committing else 'txn'}",
+                                    str(err)))
+            if committing:
+                self.status[t][0] = "unknown"
+            aborted = False
+            if not fatal_or_fenced(err) and err.txn_requires_abort():
+                try:
+                    end_transaction(p, commit=False)
+                    aborted = True
+                except KafkaException as e:
+                    self.errors.append((time.time(), f"t{t} abort", str(e.args[0])))
+            if aborted:
+                self.status[t][0] = "aborted"
+            else:
+                del p
+                p = new_transactional(self.txn_id, self.errors, deadline)
+                self.producers += 1
+            if on_purpose or self.status[t][0] == "unknown":
+                done += 1  # else retried under a new number
+        p.flush(30)
+
+
+class Copier(threading.Thread):
+    """The consume-transform-produce loop: reads TOPIC read_committed in
+    group GROUP and copies each record (same value and partition) to OUT in
+    a transaction that also commits the consumed offsets. On a failed
+    transaction it aborts and starts a new consumer (back at the committed
+    offsets); on a fatal one, a new producer too. Stops once `done` is set
+    and it is at the end of every partition."""
+
+    def __init__(self, topic, out, group, done):
+        super().__init__(daemon=True)
+        self.topic, self.out, self.group, self.done = topic, out, group, done
+        self.txn_id = f"{topic}-ctp"
+        self.errors = []
+        self.transactions = self.copied = self.consumers = self.producers = 0
+        self.finished = False
+        self.error = None
+
+    def run(self):
+        try:
+            self.loop()
+        except Exception:  # reported by the checker
+            self.error = f"copier: {traceback.format_exc()}"
+
+    def consumer(self):
+        from confluent_kafka import Consumer
+        self.consumers += 1
+        c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": self.group,
+                      "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                      "isolation.level": "read_committed", "session.timeout.ms": 6000,
+                      "heartbeat.interval.ms": 500, "fetch.wait.max.ms": 100,
+                      "topic.metadata.refresh.interval.ms": 2000,
+                      "reconnect.backoff.max.ms": 500})
+        c.subscribe([self.topic])
+        return c
+
+    def at_end(self, c):
+        assignment = c.assignment()
+        if len(assignment) != TXN_PARTITIONS:
+            return False
+        positions = c.position(assignment)
+        for pos in positions:
+            _, end = c.get_watermark_offsets(pos, timeout=10, cached=False)
+            if pos.offset < end:
+                return False
+        return True
+
+    def loop(self):
+        from confluent_kafka import KafkaException, TopicPartition
+        deadline = time.time() + 300
+        p = new_transactional(self.txn_id, self.errors, deadline)
+        self.producers += 1
+        c = self.consumer()
+        while time.time() < deadline:
+            batch = c.consume(200, 0.5)
+            records = []
+            for m in batch:
+                if m.error():
+                    self.errors.append((time.time(), "consume", str(m.error())))
+                else:
+                    records.append(m)
+            if not records:
+                try:
+                    if self.done.is_set() and self.at_end(c):
+                        self.finished = True
+                        break
+                except KafkaException as e:
+                    self.errors.append((time.time(), "at_end", str(e.args[0])))
+                continue
+            committing = False
+            try:
+                p.begin_transaction()
+                offsets = {}
+                for m in records:
+                    p.produce(self.out, value=m.value(), partition=m.partition())
+                    offsets[m.partition()] = m.offset() + 1
+                p.send_offsets_to_transaction(
+                    [TopicPartition(self.topic, part, o) for part, o in offsets.items()],
+                    c.consumer_group_metadata(), 30)
+                committing = True
+                end_transaction(p, commit=True)
+                self.transactions += 1
+                self.copied += len(records)
+                continue
+            except KafkaException as e:
+                err = e.args[0]
+                self.errors.append((time.time(), "commit" if committing else "txn", str(err)))
+            aborted = False
+            if not fatal_or_fenced(err) and err.txn_requires_abort():
+                try:
+                    end_transaction(p, commit=False)
+                    aborted = True
+                except KafkaException as e:
+                    self.errors.append((time.time(), "abort", str(e.args[0])))
+            if not aborted:
+                # Fences the old producer and ends its transaction, before
+                # the new consumer reads the committed offsets.
+                del p
+                p = new_transactional(self.txn_id, self.errors, deadline)
+                self.producers += 1
+            c.close()
+            c = self.consumer()
+        c.close()
+        p.flush(30)
+        if not self.finished:
+            raise RuntimeError(f"not at the end in time: copied {self.copied} records")
+
+
+def read_committed_log(topic, isolation="read_committed"):
+    """Every record of TOPIC's partitions from offset 0 to the end for
+    `isolation`: {partition: [(offset, value), ...]}."""
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+    c = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"check-{time.time()}",
+                  "enable.auto.commit": False, "enable.partition.eof": True,
+                  "isolation.level": isolation, "fetch.wait.max.ms": 100})
+    c.assign([TopicPartition(topic, p, 0) for p in range(TXN_PARTITIONS)])
+    out = {p: [] for p in range(TXN_PARTITIONS)}
+    pending = set(out)
+    deadline = time.time() + 90
+    while pending and time.time() < deadline:
+        for m in c.consume(500, 0.5):
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    pending.discard(m.partition())
+                    continue
+                fail(f"reading {topic} {isolation}: {m.error()}")
+            out[m.partition()].append((m.offset(), m.value()))
+    c.close()
+    if pending:
+        fail(f"reading {topic} {isolation}: no end reached on partitions {sorted(pending)}")
+    return out
+
+
+def check_offsets(topic, log_):
+    for part, records in log_.items():
+        offsets = [o for o, _ in records]
+        for a, b in zip(offsets, offsets[1:]):
+            if b <= a:
+                fail(f"{topic} partition {part}: offset {b} after {a}")
+
+
+def txn_workload():
+    from confluent_kafka.admin import AdminClient, NewTopic
+    workdir, topic, n = ARGS[0], ARGS[1], int(ARGS[2])
+    out_topic = topic + "-out"
+    admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    created = admin.create_topics([NewTopic(t, num_partitions=TXN_PARTITIONS,
+                                            replication_factor=1)
+                                   for t in (topic, out_topic)])
+    for f in created.values():
+        f.result(60)
+    start = time.time()
+    producers = [TxnProducer(k, topic, n) for k in range(2)]
+    producers_done = threading.Event()
+    copier = Copier(topic, out_topic, topic + "-ctp", producers_done)
+    for p in producers:
+        p.start()
+    copier.start()
+
+    def progress(count):
+        with open(os.path.join(workdir, "progress.tmp"), "w") as f:
+            f.write(str(count))
+        os.replace(os.path.join(workdir, "progress.tmp"), os.path.join(workdir, "progress"))
+
+    # The count stays 0 until the copier has committed, so that the fault
+    # finds it at work too.
+    while any(p.is_alive() for p in producers):
+        progress(sum(p.committed for p in producers) if copier.transactions else 0)
+        time.sleep(0.1)
+    produced_at = time.time()
+    progress(1 << 40)  # the test's fault, if still waiting, runs now
+    producers_done.set()
+    for p in producers:
+        if p.error:
+            fail(p.error)
+    copier.join(300)
+    copied_at = time.time()
+
+    def diagnostics():
+        for p in producers + [copier]:
+            log(f"{p.txn_id}: {len(p.errors)} errors, {p.producers} producers: "
+                f"{[(round(t - start, 2), w, e) for t, w, e in p.errors[:12]]}")
+        log(f"copier: {copier.transactions} transactions, {copier.copied} records, "
+            f"{copier.consumers} consumers")
+
+    if copier.error or copier.is_alive():
+        diagnostics()
+        fail(copier.error or "the copier never finished")
+
+    status = {(p.k, t): s for p in producers for t, s in p.status.items()}
+    # TOPIC, read_committed.
+    log_in = read_committed_log(topic)
+    check_offsets(topic, log_in)
+    seen = collections.defaultdict(dict)  # (k, t) -> {index: (partition, offset)}
+    where = {}
+    for part, records in log_in.items():
+        for offset, value in records:
+            m = TXN_VALUE.match(value)
+            if m is None:
+                fail(f"{topic} {part}/{offset}: a value nobody wrote: {value}")
+            k, t, i, size = map(int, m.groups())
+            if value in where:
+                fail(f"{topic}: {value} twice, at {where[value]} and {(part, offset)}")
+            where[value] = (part, offset)
+            s = status.get((k, t))
+            if s is None:
+                fail(f"{topic} {part}/{offset}: {value} of a transaction never begun")
+            if s[0] == "aborted":
+                diagnostics()
+                fail(f"aborted read: {value} at {part}/{offset}, transaction p{k}-t{t} was "
+                     f"aborted")
+            if size != s[1] or part != (t + i) % TXN_PARTITIONS:
+                fail(f"{topic} {part}/{offset}: {value} does not match what was written")
+            seen[(k, t)][i] = (part, offset)
+    for (k, t), indices in seen.items():
+        if len(indices) != status[(k, t)][1]:
+            diagnostics()
+            fail(f"torn transaction p{k}-t{t} ({status[(k, t)][0]}): only records "
+                 f"{sorted(indices.items())} of {status[(k, t)][1]} visible")
+    lost = [(k, t) for (k, t), s in status.items() if s[0] == "committed" and (k, t) not in seen]
+    if lost:
+        diagnostics()
+        fail(f"{len(lost)} committed transactions lost, e.g. {lost[:5]}")
+    counts = collections.Counter(s[0] for s in status.values())
+    unknown_visible = sum(1 for key, s in status.items() if s[0] == "unknown" and key in seen)
+
+    # TOPIC-out, read_committed: one copy of each record of TOPIC, in its
+    # partition.
+    log_out = read_committed_log(out_topic)
+    check_offsets(out_topic, log_out)
+    copies = collections.Counter()
+    for part, records in log_out.items():
+        for offset, value in records:
+            copies[value] += 1
+            if value not in where:
+                m = TXN_VALUE.match(value)
+                s = status.get((int(m.group(1)), int(m.group(2)))) if m else None
+                diagnostics()
+                fail(f"{out_topic} {part}/{offset}: {value} is not visible in {topic} "
+                     f"(its transaction: {s})")
+            if where[value][0] != part:
+                fail(f"{out_topic} {part}/{offset}: {value} copied from partition "
+                     f"{where[value][0]}")
+    duplicates = {v: c for v, c in copies.items() if c > 1}
+    if duplicates:
+        diagnostics()
+        fail(f"{len(duplicates)} records copied more than once into {out_topic}, e.g. "
+             f"{sorted(duplicates.items())[:5]}")
+    missing = sorted(set(where) - set(copies))
+    if missing:
+        diagnostics()
+        fail(f"{len(missing)} records of {topic} never copied, e.g. "
+             f"{[(v, where[v]) for v in missing[:5]]}")
+    # What read_uncommitted adds: the aborted records really are in the log.
+    uncommitted = sum(len(r) for r in read_committed_log(topic, "read_uncommitted").values())
+    diagnostics()
+    print(f"OK {counts['committed']} committed, {counts['aborted']} aborted, "
+          f"{counts['unknown']} unknown ({unknown_visible} visible) transactions; "
+          f"{topic}: {len(where)} records read_committed, {uncommitted} read_uncommitted; "
+          f"no aborted reads, none torn or lost; {out_topic}: each once "
+          f"({copier.transactions} transactions, {copier.consumers} consumers, "
+          f"{copier.producers} producers); producers "
+          f"{[p.producers for p in producers]}, errors {[len(p.errors) for p in producers]}, "
+          f"longest time without a commit {[round(longest_gap(p.commit_times), 2) for p in producers]} s; "
+          f"produced in {produced_at - start:.1f} s, copied {copied_at - produced_at:.1f} s "
+          f"later, {time.time() - start:.1f} s", flush=True)
+
+
+{"metadata": metadata, "workload": workload, "txn_workload": txn_workload,
+ "probe": probe}[SCENARIO]()

@@ -211,23 +211,27 @@ TEST_F(ClusterTest, ProduceThroughOneAgentConsumeThroughTheOthers) {
   }
 }
 
-// The Jepsen-style workload (see cluster_clients.py) while `fault` runs once
-// a third of the records are acknowledged.
-void RunWorkload(const std::string& bootstrap, const std::string& name,
-                 const std::function<void()>& fault, std::string* workdir = nullptr) {
+// A scenario of cluster_clients.py ("SCENARIO DIR NAME ARGS...") while
+// `fault` runs once DIR/progress reaches `fault_at`. On failure the
+// scenario's log and the agents' logs are copied to the test's undeclared
+// outputs (bazel-testlogs/.../test.outputs).
+void RunScenario(const std::string& bootstrap, const std::string& scenario,
+                 const std::string& name, const std::vector<std::string>& args,
+                 int64_t fault_at, const std::function<void()>& fault,
+                 std::string* workdir = nullptr) {
   std::string dir = testing::NewTempDir(name);
   if (workdir != nullptr) *workdir = dir;
-  auto p = testing::Subprocess::Start(
-      {"/usr/bin/python3", Runfile("tests/cluster/cluster_clients.py"), bootstrap, "workload",
-       dir, name, name + "-group", "6000"},
-      dir + "/log");
+  std::vector<std::string> argv = {"/usr/bin/python3", Runfile("tests/cluster/cluster_clients.py"),
+                                   bootstrap, scenario, dir, name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto p = testing::Subprocess::Start(argv, dir + "/log");
   ASSERT_TRUE(p.ok()) << p.status();
   absl::Time deadline = absl::Now() + absl::Minutes(3);
   for (;;) {
     std::ifstream in(dir + "/progress");
     int64_t acked = 0;
     std::string text((std::istreambuf_iterator<char>(in)), {});
-    if (absl::SimpleAtoi(text, &acked) && acked >= 2000) break;
+    if (absl::SimpleAtoi(text, &acked) && acked >= fault_at) break;
     if (!p->running() || absl::Now() > deadline) {
       std::ifstream log(dir + "/log");
       FAIL() << "the workload never got going: "
@@ -242,16 +246,60 @@ void RunWorkload(const std::string& bootstrap, const std::string& name,
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("OK "), std::string::npos) << out;
   std::cout << out;
+  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  if ((status != 0 || out.find("OK ") == std::string::npos) && outputs != nullptr) {
+    // The agents log to $TEST_TMPDIR/a<i>-*.log.
+    Sh(absl::StrCat("cp ", dir, "/log ", outputs, "/", name,
+                    "-clients.log; cp \"$TEST_TMPDIR\"/a*.log ", outputs, "/"));
+  }
+}
+
+// The Jepsen-style workload (see cluster_clients.py) while `fault` runs once
+// a third of the records are acknowledged.
+void RunWorkload(const std::string& bootstrap, const std::string& name,
+                 const std::function<void()>& fault, std::string* workdir = nullptr) {
+  RunScenario(bootstrap, "workload", name, {name + "-group", "6000"}, 2000, fault, workdir);
+}
+
+// The transactional workload (txn_workload in cluster_clients.py: two
+// transactional producers of kTxnsPerProducer transactions each, a fifth of
+// them aborted on purpose, and a consume-transform-produce loop) while
+// `fault` runs once a third of the commits are done.
+constexpr int kTxnsPerProducer = 300;
+void RunTxnWorkload(const std::string& bootstrap, const std::string& name,
+                    const std::function<void()>& fault) {
+  RunScenario(bootstrap, "txn_workload", name, {absl::StrCat(kTxnsPerProducer)},
+              2 * kTxnsPerProducer * 4 / 5 / 3, fault);
+}
+
+// The member of `etcd` that leads it; -1 if none does.
+int EtcdLeader(const testing::EtcdCluster& etcd) {
+  std::vector<std::string> endpoints = absl::StrSplit(etcd.endpoints(), ',');
+  for (int m = 0; m < static_cast<int>(endpoints.size()); ++m) {
+    auto [status, out] = Sh(absl::StrCat("curl -s -X POST http://", endpoints[m],
+                                         "/v3/maintenance/status -d '{}'"));
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    if (status == 0 && j.is_object() && j.contains("leader") &&
+        j["leader"] == j["header"]["member_id"]) {
+      return m;
+    }
+  }
+  return -1;
+}
+
+// The agent (index) that coordinates `key` among all kAgents agents, placed
+// as the agents place group and transaction coordinators.
+int CoordinatorOf(const std::string& key) {
+  std::vector<AgentInfo> live;
+  for (int i = 0; i < kAgents; ++i) live.push_back({absl::StrCat("a", i), "", "", {}, 0});
+  return server::groups::RendezvousWinner(live, key)->id.back() - '0';
 }
 
 TEST_F(ClusterTest, Kill9OfAnAgentDuringLoad) {
   StartCluster(1, /*s3=*/true);
   // Kill the agent that coordinates the group (and leads a third of the
   // partitions): the producer and both group members must move.
-  std::vector<AgentInfo> live;
-  for (int i = 0; i < kAgents; ++i) live.push_back({absl::StrCat("a", i), "", "", {}, 0});
-  const AgentInfo* coordinator = server::groups::RendezvousWinner(live, "kill9-group");
-  int victim = coordinator->id.back() - '0';
+  int victim = CoordinatorOf("kill9-group");
   RunWorkload(AllBootstraps(), "kill9", [&] { agents_[victim]->Kill9(); });
 }
 
@@ -265,19 +313,33 @@ TEST_F(ClusterTest, EtcdMemberLossDuringLoad) {
   StartCluster(3);
   // The leader: the member whose loss costs an election and the appends
   // in flight to it.
-  int leader = -1;
-  std::vector<std::string> endpoints = absl::StrSplit(etcd_->endpoints(), ',');
-  for (int m = 0; m < static_cast<int>(endpoints.size()); ++m) {
-    auto [status, out] = Sh(absl::StrCat("curl -s -X POST http://", endpoints[m],
-                                         "/v3/maintenance/status -d '{}'"));
-    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-    if (status == 0 && j.is_object() && j.contains("leader") &&
-        j["leader"] == j["header"]["member_id"]) {
-      leader = m;
-    }
-  }
+  int leader = EtcdLeader(*etcd_);
   ASSERT_GE(leader, 0) << "no etcd leader found";
   RunWorkload(AllBootstraps(), "etcdloss", [&] { etcd_->Kill(leader); });
+}
+
+// Transactions through a kill -9 of the agent that coordinates one
+// producer's transactional id (and leads a third of the partitions): no
+// aborted reads, no torn or lost transactions, and the
+// consume-transform-produce output holds every committed record once.
+TEST_F(ClusterTest, TransactionalWorkloadWithKill9OfTheCoordinator) {
+  StartCluster(1);
+  // cluster_clients.py names the producers' transactional ids TOPIC-txn0
+  // and TOPIC-txn1.
+  int victim = CoordinatorOf("txnkill9-txn0");
+  std::cout << "killing a" << victim << ", the coordinator of txnkill9-txn0 (txnkill9-txn1: a"
+            << CoordinatorOf("txnkill9-txn1") << ", the copier's txnkill9-ctp: a"
+            << CoordinatorOf("txnkill9-ctp") << ")" << std::endl;
+  RunTxnWorkload(AllBootstraps(), "txnkill9", [&] { agents_[victim]->Kill9(); });
+}
+
+// Transactions through the loss of the etcd leader (the journal holds the
+// coordinators' state and the markers).
+TEST_F(ClusterTest, TransactionalWorkloadWithEtcdMemberLoss) {
+  StartCluster(3);
+  int leader = EtcdLeader(*etcd_);
+  ASSERT_GE(leader, 0) << "no etcd leader found";
+  RunTxnWorkload(AllBootstraps(), "txnetcdloss", [&] { etcd_->Kill(leader); });
 }
 
 // All etcd members down during the load: nothing is acknowledged while the

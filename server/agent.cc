@@ -137,12 +137,15 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   self.local = true;
   // Groups are coordinated by the agents with the fetch role (consumers'
   // agents), the same set for every agent, whatever its own roles.
-  agent->placement_ = std::make_unique<groups::RendezvousPlacement>(
-      [raw] {
-        std::vector<AgentInfo> fetch = raw->membership_->Live(kRoleFetch);
-        return fetch.empty() ? raw->membership_->Live(kRoleProduce) : fetch;
-      },
-      self);
+  // The live agents of `role`, else (a cluster without any) of `fallback`.
+  auto live_with = [raw](absl::string_view role, absl::string_view fallback) {
+    return [raw, role, fallback] {
+      std::vector<AgentInfo> live = raw->membership_->Live(role);
+      return live.empty() ? raw->membership_->Live(fallback) : live;
+    };
+  };
+  agent->placement_ =
+      std::make_unique<groups::RendezvousPlacement>(live_with(kRoleFetch, kRoleProduce), self);
   groups::CoordinatorOptions groups_options;
   groups_options.metadata = agent->metadata_.get();
   groups_options.clock = config.clock;
@@ -153,12 +156,8 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
   ASSIGN_OR_RETURN(agent->groups_, groups::Coordinator::Create(std::move(groups_options)));
   // Transactions are coordinated by the agents with the produce role
   // (transactional producers' agents), as groups are by fetch agents.
-  agent->transaction_placement_ = std::make_unique<groups::RendezvousPlacement>(
-      [raw] {
-        std::vector<AgentInfo> produce = raw->membership_->Live(kRoleProduce);
-        return produce.empty() ? raw->membership_->Live(kRoleFetch) : produce;
-      },
-      self);
+  agent->transaction_placement_ =
+      std::make_unique<groups::RendezvousPlacement>(live_with(kRoleProduce, kRoleFetch), self);
   transactions::TransactionCoordinatorOptions txn_options;
   txn_options.metadata = agent->metadata_.get();
   txn_options.clock = config.clock;

@@ -94,6 +94,8 @@ class Coordinator {
 
   // The agent coordinating `key`.
   CoordinatorNode CoordinatorFor(absl::string_view key);
+  // offset.metadata.max.bytes (TxnOffsetCommit applies it too).
+  size_t max_offset_metadata_bytes() const { return options_.max_offset_metadata_bytes; }
   // INVALID_GROUP_ID for an empty id, NOT_COORDINATOR when another agent
   // coordinates it, NONE otherwise.
   ErrorCode CheckGroup(absl::string_view group);

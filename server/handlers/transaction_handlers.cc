@@ -151,8 +151,9 @@ void HandleTxnOffsetCommit(const HandlerContext& ctx, Request& request, Reply re
         e = ErrorCode::kTopicAuthorizationFailed;
       } else if (!PartitionExists(agent, topic.name, p.partition_index)) {
         e = ErrorCode::kUnknownTopicOrPartition;
-      } else if (p.committed_metadata.value_or("").size() > 4096) {
-        e = ErrorCode::kOffsetMetadataTooLarge;  // offset.metadata.max.bytes
+      } else if (p.committed_metadata.value_or("").size() >
+                 agent.groups().max_offset_metadata_bytes()) {
+        e = ErrorCode::kOffsetMetadataTooLarge;
       } else {
         GroupOffset offset;
         offset.offset = p.committed_offset;

@@ -15,10 +15,20 @@
 //            producers run; end-to-end latency = consumer receive time - the
 //            wall-clock time written into the first 8 bytes of each value.
 //
+// --idempotent makes the producers idempotent; --transaction_records=N makes
+// them transactional: each thread runs transactions of N records sent
+// round-robin over the partitions, and a record counts once its transaction
+// has committed. Commit latency = the time of commit_transaction() after a
+// flush of the transaction's records, so it is the EndTxn round trip (markers
+// durable). Consumers use --isolation_level.
+//
 // Printed: records/s and MiB/s (record values only), latency p50/p99/p99.9,
 // delivery errors, and, for the agent, object-store PUTs/s and GETs/s from the
 // delta of warp_object_store_requests_total{op="put"|"get"} on --metrics_url
-// over the measured window. Results and commands: docs/benchmarks.md.
+// over the measured window, and the p50/p99 of the agent's journal commits and
+// EndTxn commits (warp_metadata_commit_latency_seconds and
+// warp_transaction_commit_latency_seconds, interpolated in their buckets).
+// Results and commands: docs/benchmarks.md.
 //
 //   bazel build //benchmarks:warp_bench
 //   bazel-bin/benchmarks/warp_bench --workload=produce --partitions=16
@@ -30,9 +40,12 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -46,6 +59,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -81,6 +95,15 @@ ABSL_FLAG(std::string, metrics_url, "http://127.0.0.1:8080/metrics",
 ABSL_FLAG(std::vector<std::string>, client_config, {},
           "librdkafka settings NAME=VALUE,... for the clients of --bootstrap (not the "
           "mock), as kcat's -X: security.protocol=sasl_ssl,sasl.mechanisms=SCRAM-SHA-512,...");
+ABSL_FLAG(bool, idempotent, false,
+          "enable.idempotence on the producers (librdkafka then allows at most "
+          "5 requests in flight).");
+ABSL_FLAG(int, transaction_records, 0,
+          "Transactional producers: each thread commits transactions of this "
+          "many records, sent round-robin over --partitions; 0: none.");
+ABSL_FLAG(std::string, isolation_level, "read_committed",
+          "isolation.level of the consumers: read_committed (librdkafka's "
+          "default) or read_uncommitted.");
 ABSL_FLAG(bool, mock, false,
           "Also run the workload against librdkafka's mock cluster.");
 ABSL_FLAG(int, mock_brokers, 1, "Brokers of the mock cluster.");
@@ -91,6 +114,9 @@ namespace {
 // One row of the results: a phase (produce, consume, e2e) of one target.
 struct ObjectStoreRates {
   std::optional<double> puts_per_s, gets_per_s;  // unset: not measured
+  // The agent's journal commit and EndTxn latency over the window, ms.
+  std::optional<double> journal_p50_ms, journal_p99_ms;
+  std::optional<double> end_txn_p50_ms, end_txn_p99_ms;
 };
 
 struct PhaseFigures {
@@ -101,6 +127,7 @@ struct PhaseFigures {
   uint64_t errors = 0;
   int64_t last_record_micros = 0;  // consumers: when the last record came
   LatencyHistogram latency;
+  LatencyHistogram commit_latency;  // transactional producers only
   ObjectStoreRates rates;
 };
 
@@ -111,11 +138,28 @@ size_t AppendToString(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+// Cumulative bucket counts of one histogram family, summed over label sets,
+// by upper bound (seconds; +Inf as infinity).
+using Buckets = std::map<double, double>;
+
 struct ObjectStoreCounts {
   double puts = 0, gets = 0;
+  Buckets journal_commits, end_txn_commits;
 };
 
-// Sums warp_object_store_requests_total over outcomes, per op.
+// The value of a `name{...le="X"...} VALUE` line into `buckets`.
+void AddBucket(absl::string_view line, double value, Buckets* buckets) {
+  size_t le = line.find("le=\"");
+  if (le == absl::string_view::npos) return;
+  absl::string_view bound = line.substr(le + 4);
+  bound = bound.substr(0, bound.find('"'));
+  double upper = std::numeric_limits<double>::infinity();
+  if (bound != "+Inf" && !absl::SimpleAtod(bound, &upper)) return;
+  (*buckets)[upper] += value;
+}
+
+// Sums warp_object_store_requests_total over outcomes, per op, and takes the
+// buckets of the journal and EndTxn commit latency histograms.
 absl::StatusOr<ObjectStoreCounts> ScrapeObjectStoreCounts(
     const std::string& url) {
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(),
@@ -133,22 +177,58 @@ absl::StatusOr<ObjectStoreCounts> ScrapeObjectStoreCounts(
         "GET ", url, ": ", rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP ",
         rc != CURLE_OK ? "" : absl::StrCat(status)));
   }
-  constexpr absl::string_view kName = "warp_object_store_requests_total{";
+  constexpr absl::string_view kRequests = "warp_object_store_requests_total{";
+  constexpr absl::string_view kJournal =
+      "warp_metadata_commit_latency_seconds_bucket{";
+  constexpr absl::string_view kEndTxn =
+      "warp_transaction_commit_latency_seconds_bucket{";
   ObjectStoreCounts counts;
   for (absl::string_view line : absl::StrSplit(body, '\n')) {
-    if (line.substr(0, kName.size()) != kName) continue;
     size_t space = line.rfind(' ');
     double value = 0;
     if (space == absl::string_view::npos ||
         !absl::SimpleAtod(line.substr(space + 1), &value)) {
       continue;
     }
-    if (line.find("op=\"put\"") != absl::string_view::npos)
-      counts.puts += value;
-    if (line.find("op=\"get\"") != absl::string_view::npos)
-      counts.gets += value;
+    if (absl::StartsWith(line, kJournal)) {
+      AddBucket(line, value, &counts.journal_commits);
+    } else if (absl::StartsWith(line, kEndTxn)) {
+      AddBucket(line, value, &counts.end_txn_commits);
+    } else if (absl::StartsWith(line, kRequests)) {
+      if (line.find("op=\"put\"") != absl::string_view::npos)
+        counts.puts += value;
+      if (line.find("op=\"get\"") != absl::string_view::npos)
+        counts.gets += value;
+    }
   }
   return counts;
+}
+
+// The q-quantile (ms) of the observations between two scrapes of a
+// histogram, interpolated linearly inside its bucket as Prometheus'
+// histogram_quantile does; unset without observations.
+std::optional<double> QuantileMs(const Buckets& start, const Buckets& end,
+                                 double q) {
+  std::vector<std::pair<double, double>> delta;  // upper bound, cumulative
+  for (const auto& [upper, count] : end) {
+    auto before = start.find(upper);
+    delta.push_back(
+        {upper, count - (before == start.end() ? 0 : before->second)});
+  }
+  if (delta.empty() || delta.back().second <= 0) return std::nullopt;
+  double rank = q * delta.back().second;
+  double lower = 0, below = 0;
+  for (const auto& [upper, cumulative] : delta) {
+    if (cumulative >= rank) {
+      if (std::isinf(upper)) return lower * 1000;  // the highest finite bound
+      double in_bucket = cumulative - below;
+      double f = in_bucket > 0 ? (rank - below) / in_bucket : 1;
+      return (lower + (upper - lower) * f) * 1000;
+    }
+    lower = upper;
+    below = cumulative;
+  }
+  return std::nullopt;
 }
 
 // Brackets a measured window with two scrapes; no-op without a URL.
@@ -163,7 +243,18 @@ class ObjectStoreRateMeter {
     std::optional<ObjectStoreCounts> end = Scrape();
     double s = absl::ToDoubleSeconds(absl::Now() - start_time_);
     if (!start_ || !end || s <= 0) return {};
-    return {(end->puts - start_->puts) / s, (end->gets - start_->gets) / s};
+    ObjectStoreRates rates;
+    rates.puts_per_s = (end->puts - start_->puts) / s;
+    rates.gets_per_s = (end->gets - start_->gets) / s;
+    rates.journal_p50_ms =
+        QuantileMs(start_->journal_commits, end->journal_commits, 0.5);
+    rates.journal_p99_ms =
+        QuantileMs(start_->journal_commits, end->journal_commits, 0.99);
+    rates.end_txn_p50_ms =
+        QuantileMs(start_->end_txn_commits, end->end_txn_commits, 0.5);
+    rates.end_txn_p99_ms =
+        QuantileMs(start_->end_txn_commits, end->end_txn_commits, 0.99);
+    return rates;
   }
 
  private:
@@ -189,9 +280,11 @@ class ObjectStoreRateMeter {
 struct ProducerStats {
   int64_t window_end_micros = 0;
   uint64_t acked_in_window = 0;
+  uint64_t committed_in_window = 0;  // transactional: records of committed txns
   uint64_t errors = 0;
   rd_kafka_resp_err_t first_error = RD_KAFKA_RESP_ERR_NO_ERROR;
   LatencyHistogram latency;
+  LatencyHistogram commit_latency;
 };
 
 // The produce() call time travels as the message opaque.
@@ -206,9 +299,9 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   stats->latency.Record(now - reinterpret_cast<intptr_t>(message->_private));
 }
 
-Settings ProducerSettings(const std::string& bootstrap) {
+Settings ProducerSettings(const std::string& bootstrap, int thread) {
   int batch_bytes = absl::GetFlag(FLAGS_batch_bytes);
-  return {
+  Settings settings = {
       {"bootstrap.servers", bootstrap},
       {"acks", absl::GetFlag(FLAGS_acks)},
       {"linger.ms", absl::StrCat(absl::GetFlag(FLAGS_linger_ms))},
@@ -216,14 +309,99 @@ Settings ProducerSettings(const std::string& bootstrap) {
       {"message.max.bytes",
        absl::StrCat(std::max(1000000, batch_bytes + 4096))},
       {"compression.type", absl::GetFlag(FLAGS_compression)},
+      // Idempotent and transactional producers allow at most 5.
       {"max.in.flight.requests.per.connection",
-       absl::StrCat(absl::GetFlag(FLAGS_inflight))},
+       absl::StrCat(absl::GetFlag(FLAGS_idempotent) ||
+                            absl::GetFlag(FLAGS_transaction_records) > 0
+                        ? std::min(absl::GetFlag(FLAGS_inflight), 5)
+                        : absl::GetFlag(FLAGS_inflight))},
       // Bounds what waits in the client (and so memory and queueing time) when
       // producing as fast as possible.
       {"queue.buffering.max.kbytes", "65536"},
       {"queue.buffering.max.messages", "1000000"},
   };
+  if (absl::GetFlag(FLAGS_transaction_records) > 0) {
+    // Unique per run: a rerun must not be fenced by, nor wait for, the last.
+    settings.push_back(
+        {"transactional.id",
+         absl::StrCat("warp_bench-", NowMicros(), "-", thread)});
+  } else if (absl::GetFlag(FLAGS_idempotent)) {
+    settings.push_back({"enable.idempotence", "true"});
+  }
+  return settings;
 }
+
+// A transaction API call's error as a status (taking ownership of `error`).
+absl::Status TxnStatus(const char* call, rd_kafka_error_t* error) {
+  if (error == nullptr) return absl::OkStatus();
+  absl::Status status = absl::UnavailableError(
+      absl::StrCat(call, ": ", rd_kafka_error_string(error),
+                   rd_kafka_error_txn_requires_abort(error) ? " (abortable)" : "",
+                   rd_kafka_error_is_fatal(error) ? " (fatal)" : ""));
+  rd_kafka_error_destroy(error);
+  return status;
+}
+
+// A transactional producer's transaction bookkeeping: begins transactions
+// and commits each after `records_per_txn` records.
+class TransactionRunner {
+ public:
+  TransactionRunner(rd_kafka_t* rk, int records_per_txn, ProducerStats* stats)
+      : rk_(rk), records_per_txn_(records_per_txn), stats_(stats) {}
+
+  absl::Status Init() {
+    return TxnStatus("init_transactions",
+                     rd_kafka_init_transactions(rk_, 30000));
+  }
+
+  // Before each record: begins a transaction when none is open.
+  absl::Status BeforeRecord() {
+    if (open_) return absl::OkStatus();
+    absl::Status begun =
+        TxnStatus("begin_transaction", rd_kafka_begin_transaction(rk_));
+    open_ = begun.ok();
+    in_txn_ = 0;
+    return begun;
+  }
+
+  // After each record: commits once the transaction is full.
+  absl::Status AfterRecord() {
+    if (++in_txn_ < records_per_txn_) return absl::OkStatus();
+    return Commit();
+  }
+
+  // Commits the open transaction, if any: its records are flushed first, so
+  // the time of commit_transaction() is the EndTxn round trip.
+  absl::Status Commit() {
+    if (!open_) return absl::OkStatus();
+    open_ = false;
+    if (rd_kafka_flush(rk_, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return absl::DeadlineExceededError("flush before commit timed out");
+    }
+    int64_t start = NowMicros();
+    absl::Status committed =
+        TxnStatus("commit_transaction", rd_kafka_commit_transaction(rk_, 60000));
+    int64_t now = NowMicros();
+    if (!committed.ok()) {
+      // Best effort, so that the next transaction may begin.
+      TxnStatus("abort_transaction", rd_kafka_abort_transaction(rk_, 60000))
+          .IgnoreError();
+      return committed;
+    }
+    stats_->commit_latency.Record(now - start);
+    if (now < stats_->window_end_micros) {
+      stats_->committed_in_window += in_txn_;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  rd_kafka_t* rk_;
+  int records_per_txn_;
+  ProducerStats* stats_;
+  bool open_ = false;
+  int in_txn_ = 0;
+};
 
 // A record value: the produce time (µs since the epoch, little-endian) and
 // pseudo-random letters.
@@ -240,6 +418,8 @@ PhaseFigures Produce(const std::string& bootstrap, const std::string& topic,
   int producers = absl::GetFlag(FLAGS_producers);
   double rate_per_thread = absl::GetFlag(FLAGS_rate) / producers;
   int record_size = absl::GetFlag(FLAGS_record_size);
+  int txn_records = absl::GetFlag(FLAGS_transaction_records);
+  int partitions = absl::GetFlag(FLAGS_partitions);
   absl::Time start = absl::Now();
   std::vector<ProducerStats> stats(producers);
   std::vector<std::thread> threads;
@@ -249,12 +429,17 @@ PhaseFigures Produce(const std::string& bootstrap, const std::string& topic,
       ProducerStats& s = stats[t];
       s.window_end_micros = absl::ToUnixMicros(end);
       absl::StatusOr<KafkaPtr> rk = NewClient(
-          RD_KAFKA_PRODUCER, ProducerSettings(bootstrap), &s, OnDelivery);
-      if (!rk.ok()) {
-        std::fprintf(stderr, "warp_bench: %s\n",
-                     std::string(rk.status().message()).c_str());
+          RD_KAFKA_PRODUCER, ProducerSettings(bootstrap, t), &s, OnDelivery);
+      auto fail = [&](const absl::Status& status) {
+        std::fprintf(stderr, "warp_bench: producer %d: %s\n", t,
+                     std::string(status.message()).c_str());
         failed = true;
-        return;
+      };
+      if (!rk.ok()) return fail(rk.status());
+      std::optional<TransactionRunner> txn;
+      if (txn_records > 0) {
+        txn.emplace(rk->get(), txn_records, &s);
+        if (absl::Status init = txn->Init(); !init.ok()) return fail(init);
       }
       TopicPtr rkt(rd_kafka_topic_new(rk->get(), topic.c_str(), nullptr));
       std::string value = RecordTemplate(record_size, t);
@@ -270,9 +455,19 @@ PhaseFigures Produce(const std::string& bootstrap, const std::string& topic,
             continue;
           }
         }
+        if (txn) {
+          if (absl::Status begun = txn->BeforeRecord(); !begun.ok()) {
+            fail(begun);
+            break;
+          }
+        }
         std::memcpy(value.data(), &now, sizeof(now));
+        // Transactions spread over every partition; otherwise the client's
+        // partitioner chooses.
+        int32_t partition =
+            txn ? static_cast<int32_t>(sent % partitions) : RD_KAFKA_PARTITION_UA;
         if (rd_kafka_produce(
-                rkt.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                rkt.get(), partition, RD_KAFKA_MSG_F_COPY,
                 value.data(), value.size(), nullptr, 0,
                 reinterpret_cast<void*>(static_cast<intptr_t>(now))) != 0) {
           rd_kafka_resp_err_t err = rd_kafka_last_error();
@@ -286,6 +481,17 @@ PhaseFigures Produce(const std::string& bootstrap, const std::string& topic,
           continue;
         }
         if (++sent % 64 == 0) rd_kafka_poll(rk->get(), 0);
+        if (txn) {
+          if (absl::Status committed = txn->AfterRecord(); !committed.ok()) {
+            fail(committed);
+            break;
+          }
+        }
+      }
+      if (txn && !failed) {
+        if (absl::Status committed = txn->Commit(); !committed.ok()) {
+          fail(committed);
+        }
       }
       if (rd_kafka_flush(rk->get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         std::fprintf(stderr, "warp_bench: producer %d: flush timed out\n", t);
@@ -298,9 +504,10 @@ PhaseFigures Produce(const std::string& bootstrap, const std::string& topic,
   figures.latency_kind = "produce";
   figures.seconds = absl::ToDoubleSeconds(end - start);
   for (const ProducerStats& s : stats) {
-    figures.records += s.acked_in_window;
+    figures.records += txn_records > 0 ? s.committed_in_window : s.acked_in_window;
     figures.errors += s.errors;
     figures.latency.Merge(s.latency);
+    figures.commit_latency.Merge(s.commit_latency);
     if (s.errors > 0) {
       std::fprintf(stderr, "warp_bench: %llu delivery errors, first: %s\n",
                    static_cast<unsigned long long>(s.errors),
@@ -324,6 +531,8 @@ class Consumer {
                             // The mock cluster answers a fetch only after this
                             // wait (observed), which adds to its e2e latency.
                             {"fetch.wait.max.ms", "10"},
+                            {"isolation.level",
+                             absl::GetFlag(FLAGS_isolation_level)},
                             {"queued.min.messages", "10000"},
                             {"queued.max.messages.kbytes", "16384"}});
     if (!rk.ok()) return rk.status();
@@ -551,11 +760,24 @@ void PrintRows(const Target& target, const std::vector<PhaseFigures>& rows) {
           "%s %.1f / %.1f / %.1f", r.latency_kind, r.latency.PercentileMs(0.5),
           r.latency.PercentileMs(0.99), r.latency.PercentileMs(0.999));
     }
-    std::printf("| %s | %s | %.0f | %.1f | %s | %s | %s | %llu |\n",
+    std::string commits = "-";
+    if (r.commit_latency.count() > 0) {
+      commits = absl::StrFormat("%llu: %.1f / %.1f / %.1f",
+                                static_cast<unsigned long long>(
+                                    r.commit_latency.count()),
+                                r.commit_latency.PercentileMs(0.5),
+                                r.commit_latency.PercentileMs(0.99),
+                                r.commit_latency.PercentileMs(0.999));
+    }
+    std::printf("| %s | %s | %.0f | %.1f | %s | %s | %s | %s | %s / %s | %s / %s | %llu |\n",
                 target.name.c_str(), r.phase.c_str(), records_per_s,
                 records_per_s * record_size / 1048576.0, latency.c_str(),
                 rate(r.rates.puts_per_s).c_str(),
-                rate(r.rates.gets_per_s).c_str(),
+                rate(r.rates.gets_per_s).c_str(), commits.c_str(),
+                rate(r.rates.end_txn_p50_ms).c_str(),
+                rate(r.rates.end_txn_p99_ms).c_str(),
+                rate(r.rates.journal_p50_ms).c_str(),
+                rate(r.rates.journal_p99_ms).c_str(),
                 static_cast<unsigned long long>(r.errors));
   }
   std::fflush(stdout);
@@ -654,17 +876,23 @@ int Main() {
   std::printf(
       "workload=%s topic=%s partitions=%d record_size=%d producers=%d "
       "rate=%s duration_s=%g inflight=%d linger_ms=%d batch_bytes=%d acks=%s "
-      "compression=%s\n\n",
+      "compression=%s idempotent=%d transaction_records=%d "
+      "isolation_level=%s\n\n",
       absl::GetFlag(FLAGS_workload).c_str(), topic.c_str(), partitions,
       absl::GetFlag(FLAGS_record_size), absl::GetFlag(FLAGS_producers),
       rate > 0 ? absl::StrCat(rate).c_str() : "unlimited",
       absl::GetFlag(FLAGS_duration_s), absl::GetFlag(FLAGS_inflight),
       absl::GetFlag(FLAGS_linger_ms), absl::GetFlag(FLAGS_batch_bytes),
       absl::GetFlag(FLAGS_acks).c_str(),
-      absl::GetFlag(FLAGS_compression).c_str());
+      absl::GetFlag(FLAGS_compression).c_str(),
+      absl::GetFlag(FLAGS_idempotent) ? 1 : 0,
+      absl::GetFlag(FLAGS_transaction_records),
+      absl::GetFlag(FLAGS_isolation_level).c_str());
   std::printf(
       "| target | phase | records/s | MiB/s | latency p50 / p99 / p99.9 ms | "
-      "PUTs/s | GETs/s | errors |\n|---|---|---|---|---|---|---|---|\n");
+      "PUTs/s | GETs/s | commits: p50 / p99 / p99.9 ms | agent EndTxn p50 / "
+      "p99 ms | agent journal p50 / p99 ms | errors |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n");
   int exit_code = 0;
   for (const Target& target : targets) {
     if (!target.is_mock) {

@@ -203,6 +203,7 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Open(const AgentConfig& config) {
     jobs.cluster = config.cluster;
     jobs.agent_id = config.agent_id;
     jobs.interval = config.jobs_interval;
+    jobs.producer_id_expiration = config.producer_id_expiration;
     jobs.compactor.max_output_bytes = config.jobs_max_merge_bytes;
     jobs.compactor.max_bytes_per_second = config.jobs_max_bytes_per_second;
     jobs.cleaner.max_clean_bytes = config.jobs_max_merge_bytes;

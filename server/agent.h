@@ -83,6 +83,9 @@ struct AgentConfig {
   absl::Duration transaction_max_timeout = absl::Minutes(15);
   absl::Duration transactional_id_expiration = absl::Hours(24 * 7);
   absl::Duration transaction_tick_interval = absl::Seconds(1);
+  // producer.id.expiration.ms (--producer_id_expiration_ms): idle producer
+  // ids are forgotten per partition by the jobs role.
+  absl::Duration producer_id_expiration = absl::Hours(24);
   // Most label sets of warp_group_lag_* in /metrics, the largest lags first
   // (--group_lag_max_series). Each costs two lines per scrape.
   size_t group_lag_max_series = 1000;

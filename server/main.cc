@@ -169,6 +169,10 @@ ABSL_FLAG(int64_t, transaction_max_timeout_ms, 900000,
 ABSL_FLAG(int64_t, transactional_id_expiration_ms, 604800000,
           "Kafka's transactional.id.expiration.ms: a transactional id without a transaction "
           "for this long is forgotten, with its producer id (default 7 days).");
+ABSL_FLAG(int64_t, producer_id_expiration_ms, 86400000,
+          "Kafka's producer.id.expiration.ms: a producer id that wrote nothing to a "
+          "partition for this long is forgotten there, unless its transaction is open "
+          "(default 1 day; checked every 10 minutes by one jobs agent).");
 ABSL_FLAG(int64_t, group_lag_max_series, 1000,
           "Most label sets of warp_group_lag_records/warp_group_lag_seconds in /metrics; "
           "beyond it the largest lags are kept and warp_group_lag_series_dropped counts "
@@ -458,11 +462,13 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_offsets_retention_minutes) <= 0 ||
       absl::GetFlag(FLAGS_group_lag_max_series) < 0 ||
       absl::GetFlag(FLAGS_transaction_max_timeout_ms) <= 0 ||
-      absl::GetFlag(FLAGS_transactional_id_expiration_ms) <= 0) {
+      absl::GetFlag(FLAGS_transactional_id_expiration_ms) <= 0 ||
+      absl::GetFlag(FLAGS_producer_id_expiration_ms) <= 0) {
     std::fprintf(stderr,
                  "warpd: --group_initial_rebalance_delay_ms and --group_lag_max_series must not "
-                 "be negative, --offsets_retention_minutes, --transaction_max_timeout_ms and "
-                 "--transactional_id_expiration_ms must be positive\n");
+                 "be negative, --offsets_retention_minutes, --transaction_max_timeout_ms, "
+                 "--transactional_id_expiration_ms and --producer_id_expiration_ms must be "
+                 "positive\n");
     return 2;
   }
   std::string data_dir = Absolute(absl::GetFlag(FLAGS_data_dir));
@@ -529,6 +535,8 @@ int main(int argc, char** argv) {
       absl::Milliseconds(absl::GetFlag(FLAGS_transaction_max_timeout_ms));
   config.transactional_id_expiration =
       absl::Milliseconds(absl::GetFlag(FLAGS_transactional_id_expiration_ms));
+  config.producer_id_expiration =
+      absl::Milliseconds(absl::GetFlag(FLAGS_producer_id_expiration_ms));
 
   absl::StatusOr<std::shared_ptr<const warp::acl::SslPrincipalMapper>> principal_mapper =
       warp::acl::SslPrincipalMapper::Parse(absl::GetFlag(FLAGS_tls_principal_mapping_rules));

@@ -205,6 +205,16 @@ struct ExpireTransactions {
   int64_t expiration_ms = 7 * 24 * 3600 * 1000LL;
 };
 
+// Forgets, on every partition, the idempotent and transactional producers
+// whose last batch or marker there was written `expiration_ms` or more before
+// `now_ms` (Kafka's producer.id.expiration.ms), unless they have a
+// transaction open there. A forgotten producer's next batch is accepted at
+// any sequence, as an unknown producer's is (KIP-360).
+struct ExpireProducers {
+  int64_t now_ms = 0;
+  int64_t expiration_ms = 24 * 3600 * 1000LL;
+};
+
 using Command =
     std::variant<CommitFile, CreateTopic, DeleteTopic, CreatePartitions,
                  AlterTopicConfigs, AllocateProducerIds, CommitGroupOffsets,
@@ -212,7 +222,7 @@ using Command =
                  RegisterAgent, ExpireAgents, RegisterAgentWithListeners,
                  AddAcls, RemoveAcls, AlterScramCredentials, InitTransactionalProducer,
                  AddToTransaction, CommitTransactionalOffsets, EndTransaction,
-                 ExpireTransactions>;
+                 ExpireTransactions, ExpireProducers>;
 
 // What applying a command decided. `error` is the command's Kafka outcome
 // (not an infrastructure failure: those are absl::Status).

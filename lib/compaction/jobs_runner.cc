@@ -120,6 +120,17 @@ absl::Status JobsRunner::RunOnce() {
       note(n.status());
     }
   }
+  // One agent forgets idle producer ids everywhere in one command.
+  if (now - last_producer_pass_ >= options_.producer_expiration_interval &&
+      (!options_.owns_work || options_.owns_work("producer-ids"))) {
+    absl::StatusOr<CommandResult> expired = options_.metadata->Execute(ExpireProducers{
+        absl::ToUnixMillis(now), absl::ToInt64Milliseconds(options_.producer_id_expiration)});
+    note(expired.status());
+    if (expired.ok()) {
+      last_producer_pass_ = now;
+      ++delta.producer_expiry_passes;
+    }
+  }
   absl::MutexLock lock(&mu_);
   ++stats_.passes;
   stats_.compactions += delta.compactions;
@@ -130,6 +141,7 @@ absl::Status JobsRunner::RunOnce() {
   stats_.compaction_bytes_written += delta.compaction_bytes_written;
   stats_.records_deleted += delta.records_deleted;
   stats_.objects_deleted += delta.objects_deleted;
+  stats_.producer_expiry_passes += delta.producer_expiry_passes;
   stats_.errors += delta.errors;
   return first;
 }

@@ -42,6 +42,12 @@ struct JobsOptions {
   // Orphans are looked for (one LIST of the cluster's objects) at most this
   // often.
   absl::Duration orphan_interval = absl::Minutes(10);
+  // Producer ids idle on a partition for this long are forgotten there
+  // (Kafka's producer.id.expiration.ms; one ExpireProducers command), checked
+  // at most every `producer_expiration_interval` by the owner of
+  // "producer-ids".
+  absl::Duration producer_id_expiration = absl::Hours(24);
+  absl::Duration producer_expiration_interval = absl::Minutes(10);
   // Most merges per pass.
   int max_compactions_per_pass = 16;
   // Most keyed compactions (cleanup.policy=compact partitions) per pass.
@@ -64,6 +70,7 @@ struct JobsStats {
   uint64_t compaction_bytes_written = 0;
   uint64_t records_deleted = 0;       // by retention
   uint64_t objects_deleted = 0;       // dead objects and orphans
+  uint64_t producer_expiry_passes = 0;  // ExpireProducers commands sent
   uint64_t errors = 0;                // jobs that failed (retried next pass)
 };
 
@@ -79,7 +86,8 @@ class JobsRunner {
   // One pass: retention, keyed compaction of compacted partitions until
   // none is due (or the pass limit), merges until none is ready (or the
   // pass limit),
-  // deletion of dead objects, and orphans when due. Returns the first error
+  // deletion of dead objects, and orphans and idle producer ids when due.
+  // Returns the first error
   // (the other jobs still run).
   absl::Status RunOnce();
 
@@ -98,6 +106,7 @@ class JobsRunner {
 
   absl::Mutex run_mu_;  // one pass at a time
   absl::Time last_orphan_pass_ ABSL_GUARDED_BY(run_mu_) = absl::InfinitePast();
+  absl::Time last_producer_pass_ ABSL_GUARDED_BY(run_mu_) = absl::InfinitePast();
 
   mutable absl::Mutex mu_;
   JobsStats stats_ ABSL_GUARDED_BY(mu_);

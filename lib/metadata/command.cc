@@ -69,6 +69,9 @@ template <typename Io> void Fields(Io& io, EndTransaction& v) {
 template <typename Io> void Fields(Io& io, ExpireTransactions& v) {
   io(v.now_ms); io(v.expiration_ms);
 }
+template <typename Io> void Fields(Io& io, ExpireProducers& v) {
+  io(v.now_ms); io(v.expiration_ms);
+}
 
 namespace {
 

@@ -52,7 +52,8 @@ SequenceCheck PartitionLog::CheckSequence(const BatchToCommit& batch) const {
 }
 
 int64_t PartitionLog::Append(const BatchToCommit& batch, uint64_t object_id,
-                             int64_t max_timestamp, int64_t append_time) {
+                             int64_t max_timestamp, int64_t append_time,
+                             int64_t now_ms) {
   int64_t base = hwm_;
   IndexEntry entry;
   entry.object_id = object_id;
@@ -72,6 +73,7 @@ int64_t PartitionLog::Append(const BatchToCommit& batch, uint64_t object_id,
       producer.epoch = batch.producer_epoch;
       producer.batches.clear();
     }
+    producer.last_write_ms = now_ms;
     producer.batches.push_back(ProducerBatch{
         batch.base_sequence, LastSequence(batch.base_sequence, batch.record_count),
         base, append_time});
@@ -114,7 +116,36 @@ int64_t PartitionLog::AppendMarker(int64_t producer_id, int16_t producer_epoch, 
     producer.epoch = producer_epoch;
     producer.batches.clear();
   }
+  producer.last_write_ms = time_ms;
   return offset;
+}
+
+int64_t PartitionLog::ExpireProducers(int64_t now_ms, int64_t expiration_ms) {
+  int64_t forgotten = 0;
+  for (auto it = producers_.begin(); it != producers_.end();) {
+    ProducerEntry& producer = it->second;
+    if (transactions_.open().contains(it->first)) {
+      ++it;
+    } else if (producer.last_write_ms < 0) {
+      producer.last_write_ms = now_ms;
+      ++it;
+    } else if (now_ms - producer.last_write_ms >= expiration_ms) {
+      it = producers_.erase(it);
+      ++forgotten;
+    } else {
+      ++it;
+    }
+  }
+  return forgotten;
+}
+
+bool PartitionLog::RestoreProducerWrites(const std::map<int64_t, int64_t>& last_write_ms) {
+  for (const auto& [id, ms] : last_write_ms) {
+    auto producer = producers_.find(id);
+    if (producer == producers_.end()) return false;
+    producer->second.last_write_ms = ms;
+  }
+  return true;
 }
 
 void PartitionLog::RestoreTransactions(std::map<int64_t, TransactionMarker> markers,

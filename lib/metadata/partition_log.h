@@ -38,6 +38,9 @@ struct ProducerBatch {
 struct ProducerEntry {
   int16_t epoch = -1;
   std::deque<ProducerBatch> batches;  // oldest first, at most 5
+  // Commit time of its last batch or marker here; -1: unknown (restored
+  // from a snapshot older than version 5), started by the next expiry.
+  int64_t last_write_ms = -1;
 };
 
 // The outcome of the idempotence check of one batch.
@@ -65,10 +68,15 @@ class PartitionLog {
   // KIP-98 / KIP-360 rules (reference §3) for a batch of `batch`'s producer.
   SequenceCheck CheckSequence(const BatchToCommit& batch) const;
 
-  // Appends a batch at the high watermark; returns its base offset. Records
-  // the producer's batch when `batch.producer_id >= 0`.
+  // Appends a batch committed at `now_ms` at the high watermark; returns its
+  // base offset. Records the producer's batch when `batch.producer_id >= 0`.
   int64_t Append(const BatchToCommit& batch, uint64_t object_id,
-                 int64_t max_timestamp, int64_t append_time);
+                 int64_t max_timestamp, int64_t append_time, int64_t now_ms);
+
+  // Forgets the producers that wrote nothing here for `expiration_ms` or
+  // more and have no transaction open here (see ExpireProducers); starts the
+  // clock of those whose last write is unknown. Returns how many it forgot.
+  int64_t ExpireProducers(int64_t now_ms, int64_t expiration_ms);
 
   // Moves the log start to `offset` (<= hwm) and drops entries wholly below
   // it; calls `released(object_id)` for each dropped entry of an object
@@ -107,6 +115,9 @@ class PartitionLog {
   void RestoreTransactions(std::map<int64_t, TransactionMarker> markers,
                            std::map<int64_t, int64_t> open,
                            std::deque<AbortedTransaction> aborted);
+  // The producers' last writes (snapshot version 5); false if one is not a
+  // producer of this partition.
+  bool RestoreProducerWrites(const std::map<int64_t, int64_t>& last_write_ms);
 
  private:
   int64_t log_start_ = 0;

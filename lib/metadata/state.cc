@@ -101,7 +101,7 @@ CommandResult MetadataState::Do(const CommitFile& c) {
     int64_t append_time = log_append_time ? c.commit_time_ms : -1;
     out.base_offset = log->Append(
         batch, object_id, log_append_time ? c.commit_time_ms : batch.max_timestamp,
-        append_time);
+        append_time, c.commit_time_ms);
     out.log_append_time = append_time;
     ++object.live_entries;
   }
@@ -342,6 +342,18 @@ CommandResult MetadataState::Do(const RegisterAgent& c) {
 CommandResult MetadataState::Do(const RegisterAgentWithListeners& c) {
   agents_[c.agent.id] = c.agent;
   return {};
+}
+
+CommandResult MetadataState::Do(const ExpireProducers& c) {
+  int64_t forgotten = 0;
+  for (auto& [name, topic] : topics_) {
+    for (PartitionLog& log : topic.partitions) {
+      forgotten += log.ExpireProducers(c.now_ms, c.expiration_ms);
+    }
+  }
+  CommandResult result;
+  if (forgotten > 0) result.message = absl::StrCat(forgotten, " producer entries forgotten");
+  return result;
 }
 
 CommandResult MetadataState::Do(const ExpireAgents& c) {

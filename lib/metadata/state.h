@@ -107,6 +107,7 @@ class MetadataState {
   CommandResult Do(const CommitTransactionalOffsets& c);
   CommandResult Do(const EndTransaction& c);
   CommandResult Do(const ExpireTransactions& c);
+  CommandResult Do(const ExpireProducers& c);
   // Checks a transactional batch against its producer's open transaction
   // (KIP-890: the partition must have been added, at the current epoch).
   KafkaError CheckTransactionalBatch(const BatchToCommit& batch) const;

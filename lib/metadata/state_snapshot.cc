@@ -17,7 +17,9 @@ constexpr uint32_t kSnapshotMagic = 0x57415053;  // "WAPS"
 // 4: then the transactions: by transactional id, the pending offsets, and
 // each partition's markers and open and aborted transactions (older
 // versions have none; still read).
-constexpr uint32_t kSnapshotVersion = 4;
+// 5: then each partition's producers' last write times (older versions
+// have none: unknown, so the next ExpireProducers starts their clocks).
+constexpr uint32_t kSnapshotVersion = 5;
 
 template <typename Io> void Fields(Io& io, IndexEntry& v) {
   io(v.object_id); io(v.byte_offset); io(v.base_offset); io(v.last_offset);
@@ -116,6 +118,16 @@ std::string MetadataState::Snapshot() const {
     }
   }
   io(partition_transactions);
+  std::map<TopicPartition, std::map<int64_t, int64_t>> producer_writes;
+  for (const auto& [name, topic] : topics_) {
+    for (size_t p = 0; p < topic.partitions.size(); ++p) {
+      const PartitionLog& log = topic.partitions[p];
+      if (log.producers().empty()) continue;
+      std::map<int64_t, int64_t>& writes = producer_writes[{name, static_cast<int32_t>(p)}];
+      for (const auto& [id, producer] : log.producers()) writes[id] = producer.last_write_ms;
+    }
+  }
+  io(producer_writes);
   return out;
 }
 
@@ -168,6 +180,17 @@ absl::StatusOr<MetadataState> MetadataState::FromSnapshot(absl::string_view byte
     }
     for (const auto& [id, txn] : state.transactions_) {
       state.transactional_producers_[txn.producer_id] = id;
+    }
+  }
+  if (version >= 5) {
+    std::map<TopicPartition, std::map<int64_t, int64_t>> producer_writes;
+    io(producer_writes);
+    for (const auto& [tp, writes] : producer_writes) {
+      PartitionLog* log = state.MutablePartition(tp);
+      if (log == nullptr || !log->RestoreProducerWrites(writes)) {
+        return absl::DataLossError(absl::StrCat("snapshot: last writes of unknown producers of ",
+                                                tp.topic, "-", tp.partition));
+      }
     }
   }
   if (!io.r.ok()) return io.r.status();

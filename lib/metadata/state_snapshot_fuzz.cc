@@ -77,6 +77,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (version <= 2) grown += 16;
   if (version <= 3) grown += 12;  // and empty transaction sections
+  if (version <= 4) {
+    // The producers' last writes: per partition with producers, its name,
+    // number and count, and 16 bytes a producer.
+    grown += 4;
+    for (const warp::TopicInfo& topic : state->ListTopics()) {
+      for (int32_t p = 0; p < topic.partitions; ++p) {
+        const PartitionLog* log = state->FindPartition({topic.name, p});
+        if (log == nullptr || log->producers().empty()) continue;
+        grown += 12 + topic.name.size() + 16 * log->producers().size();
+      }
+    }
+  }
   Check(snapshot.size() <= input.size() + grown);
   absl::StatusOr<MetadataState> again = MetadataState::FromSnapshot(snapshot);
   Check(again.ok());

@@ -442,6 +442,60 @@ TEST_F(StateTest, TransactionsFollowKafka) {
   EXPECT_EQ(state_.FindTransaction("app"), nullptr);
 }
 
+// Idle producer ids are forgotten per partition as Kafka forgets them
+// (producer.id.expiration.ms), except while a transaction is open there;
+// their last writes survive a snapshot.
+TEST_F(StateTest, IdleProducersAreForgotten) {
+  ASSERT_TRUE(state_.Apply(CreateTopic{"t", {1, 1}, 2, {}}).ok());
+  const int64_t a = state_.Apply(AllocateProducerIds{2}).producer_id;
+  const int64_t b = a + 1;
+  ASSERT_EQ(state_.Apply(CommitFile{"o1", 4096, 1000,
+                                    {Idempotent(Batch("t", 0, 2, 0, 100), a, 0, 0),
+                                     Idempotent(Batch("t", 1, 2, 100, 100), a, 0, 0)}})
+                .batches[1].error,
+            KafkaError::kNone);
+  ASSERT_EQ(state_.Apply(CommitFile{"o2", 4096, 5000,
+                                    {Idempotent(Batch("t", 0, 2, 0, 100), b, 0, 0),
+                                     Idempotent(Batch("t", 1, 2, 100, 100), a, 0, 2)}})
+                .batches[1].error,
+            KafkaError::kNone);
+  // A transactional producer with a transaction open on t-0 since long ago.
+  CommandResult init = state_.Apply(InitTransactionalProducer{"app", 60000, 1000, -1, -1});
+  const int64_t txn = init.producer_id;
+  ASSERT_TRUE(state_.Apply(AddToTransaction{"app", txn, 0, {{"t", 0}}, {}, 1001}).ok());
+  BatchToCommit open_batch = Idempotent(Batch("t", 0, 2, 0, 100), txn, 0, 0);
+  open_batch.transactional = true;
+  ASSERT_EQ(state_.Apply(CommitFile{"o3", 4096, 1002, {open_batch}}).batches[0].error,
+            KafkaError::kNone);
+  const PartitionLog* p0 = state_.FindPartition({"t", 0});
+  const PartitionLog* p1 = state_.FindPartition({"t", 1});
+  ASSERT_EQ(p0->producers().size(), 3u);
+  // Written less than 10 s ago: kept (a at 1000 is exactly 10 s old at 11000).
+  ASSERT_TRUE(state_.Apply(ExpireProducers{10999, 10000}).ok());
+  EXPECT_EQ(p0->producers().size(), 3u);
+  ASSERT_TRUE(state_.Apply(ExpireProducers{11000, 10000}).ok());
+  EXPECT_FALSE(p0->producers().contains(a));  // idle on t-0 since 1000
+  EXPECT_TRUE(p0->producers().contains(b));   // wrote at 5000
+  EXPECT_TRUE(p0->producers().contains(txn)); // its transaction is open here
+  EXPECT_TRUE(p1->producers().contains(a));   // wrote t-1 at 5000
+  // Forgotten: its next batch is that of an unknown producer (any sequence).
+  EXPECT_EQ(state_.Apply(CommitFile{"o4", 4096, 11001,
+                                    {Idempotent(Batch("t", 0, 2, 0, 100), a, 0, 7)}})
+                .batches[0].error,
+            KafkaError::kNone);
+  // The snapshot keeps the last writes: the same expiry after a reload.
+  absl::StatusOr<MetadataState> loaded = MetadataState::FromSnapshot(state_.Snapshot());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->Snapshot(), state_.Snapshot());
+  ASSERT_TRUE(state_.Apply(ExpireProducers{15000, 10000}).ok());
+  ASSERT_TRUE(loaded->Apply(ExpireProducers{15000, 10000}).ok());
+  EXPECT_EQ(loaded->Snapshot(), state_.Snapshot());
+  EXPECT_FALSE(p0->producers().contains(b));
+  EXPECT_FALSE(p1->producers().contains(a));
+  EXPECT_TRUE(p0->producers().contains(txn));
+  EXPECT_TRUE(p0->producers().contains(a));  // it wrote again at 11001
+}
+
 // A random but valid-ish stream of every kind of command.
 std::vector<Command> RandomCommands(uint64_t seed, int n) {
   std::mt19937_64 rng(seed);
@@ -477,6 +531,7 @@ std::vector<Command> RandomCommands(uint64_t seed, int n) {
         if (rng() % 2) out.push_back(EndTransaction{id, 1 + static_cast<int64_t>(rng() % 6), 0,
                                                     rng() % 2 == 0, i});
         if (rng() % 3 == 0) out.push_back(ExpireTransactions{i, 100});
+        if (rng() % 4 == 0) out.push_back(ExpireProducers{i, 30});
         break;
       }
       case 5: {

@@ -100,6 +100,7 @@ inline std::vector<Command> SampleCommands() {
   commands.push_back(InitTransactionalProducer{"tx-b", 1000, 11000, -1, -1});
   commands.push_back(AddToTransaction{"tx-b", 4, 0, {{"orders", 2}}, {}, 11001});
   commands.push_back(ExpireTransactions{20000, 7 * 24 * 3600 * 1000LL});
+  commands.push_back(ExpireProducers{30000, 24 * 3600 * 1000LL});
   return commands;
 }
 

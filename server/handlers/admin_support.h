@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "lib/metadata/topic_config.h"
+#include "lib/metadata/topic_id.h"
 #include "lib/protocol/messages/errors.h"
 #include "server/handler.h"
 
@@ -74,14 +75,7 @@ inline std::optional<std::string> MessageOf(const ApiError& e) {
 
 inline int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
-inline TopicId NewTopicId() {
-  std::random_device rd;
-  TopicId id;
-  do {
-    id = {(uint64_t{rd()} << 32) | rd(), (uint64_t{rd()} << 32) | rd()};
-  } while (id.IsZero());
-  return id;
-}
+using metadata::NewTopicId;
 
 // ---------------------------------------------------------------------------
 // Configs.

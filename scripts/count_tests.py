@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints "N passed, N failed" for one `bazel test` run, from its build events.
 
-Usage: count_tests.py BEP_JSON TARGETS_FILE
+Usage: count_tests.py BEP_JSON TARGETS_FILE [EXTRA_FILE]
 
 BEP_JSON is the run's --build_event_json_file; TARGETS_FILE lists every test
 target that should have run (from `bazel query 'tests(//...)'`). Each
@@ -9,8 +9,10 @@ GoogleTest case of a target's test.xml counts once. A target that Bazel says
 did not pass (crash, timeout, sanitizer report, teardown failure) but whose
 XML shows no failed case counts as one more failure; a target that did not
 build or run at all counts as one failure. Only this run's results count:
-stale XML in bazel-testlogs is never read. Exits 1 if anything failed or
-nothing ran.
+stale XML in bazel-testlogs is never read. EXTRA_FILE holds the results of
+checks run outside Bazel (scripts/install_test.sh), one per line: "PASSED
+name" or "FAILED name: why"; other lines are ignored. Exits 1 if anything
+failed or nothing ran.
 """
 import json
 import sys
@@ -62,7 +64,20 @@ def count_xml(uri):
     return passed, failed, names
 
 
-def main(bep_path, targets_path):
+def count_extra(path):
+    """Returns (passed, failed) of the checks listed in `path`."""
+    passed = failed = 0
+    with open(path) as f:
+        for line in f:
+            if line.startswith("PASSED "):
+                passed += 1
+            elif line.startswith("FAILED "):
+                failed += 1
+                print(line.rstrip())
+    return passed, failed
+
+
+def main(bep_path, targets_path, extra_path=None):
     with open(targets_path) as f:
         targets = [t.strip() for t in f if t.strip()]
     results, summaries = load_events(bep_path)
@@ -84,13 +99,16 @@ def main(bep_path, targets_path):
             print(f"FAILED: {label}: {status} (crash, timeout or failure outside a test case)")
         passed += t_passed
         failed += t_failed
+    if extra_path:
+        p, f = count_extra(extra_path)
+        passed, failed = passed + p, failed + f
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        print("usage: count_tests.py BEP_JSON TARGETS_FILE", file=sys.stderr)
+    if len(sys.argv) not in (3, 4):
+        print("usage: count_tests.py BEP_JSON TARGETS_FILE [EXTRA_FILE]", file=sys.stderr)
         print("0 passed, 1 failed")
         sys.exit(2)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:]))

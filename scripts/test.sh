@@ -28,4 +28,6 @@ bazel test //... --keep_going \
   --test_env=WARP_S3RVER="$TOOLS_DIR/node_modules/.bin/s3rver" \
   --test_env=PATH="$TEST_PATH" \
   "$@"
-python3 scripts/count_tests.py "$RUN_DIR/bep.json" "$RUN_DIR/targets"
+# Checks outside Bazel: the library installed and linked with pkg-config.
+bash scripts/install_test.sh > "$RUN_DIR/extra" 2>&1 || echo "FAILED install_test.sh" >> "$RUN_DIR/extra"
+python3 scripts/count_tests.py "$RUN_DIR/bep.json" "$RUN_DIR/targets" "$RUN_DIR/extra"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The test run's check of scripts/install.sh (issue 17): installs warp into a
+# The test run's checks of warp as a library used from outside (issue 17):
+# scripts/install.sh installs warp into a
 # temporary prefix, builds examples/pkgconfig/app.cc with g++ and nothing but
-# `pkg-config --cflags --libs warp`, and runs it. Prints one line per check,
+# `pkg-config --cflags --libs warp`, and runs it; examples/external, a Bazel
+# workspace of its own, builds and tests against @warp. Prints one line per check,
 # "PASSED name" or "FAILED name: why", for scripts/count_tests.py.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +30,6 @@ check "g++ links an app with pkg-config alone" \
   exit 0
 check "the app produces and fetches on file://, local:// and mem://" \
   sh -c "$T/app $T/data | grep -c '=' | grep -qx 4"
+# A Bazel workspace of its own that depends on warp through local_repository.
+check "examples/external builds against @warp//:warp and its test passes" \
+  sh -c "cd examples/external && bazel test //... && bazel shutdown"

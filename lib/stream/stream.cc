@@ -3,7 +3,7 @@
 #include "warp/stream.h"
 
 #include <algorithm>
-#include <condition_variable>
+#include <atomic>
 #include <deque>
 #include <limits>
 #include <optional>
@@ -149,10 +149,14 @@ class StreamImpl final : public Stream {
  public:
   static absl::StatusOr<std::unique_ptr<Stream>> Open(const StreamOptions& options);
   ~StreamImpl() override {
+    {
+      absl::MutexLock lock(&closing_mu_);
+      closing_ = true;  // no retry is queued from now on
+    }
+    retries_.reset();  // runs the queued retries at once: they fail (closing)
     jobs_.reset();
     fetcher_.reset();
-    producer_.reset();  // flushes; its callbacks may queue retries...
-    retries_.reset();   // ... which run, failing against no producer
+    producer_.reset();  // flushes; failed appends are answered, not retried
   }
 
   absl::Status CreateTopic(const std::string& topic, int32_t partitions,
@@ -297,6 +301,10 @@ class StreamImpl final : public Stream {
     int64_t producer_id ABSL_GUARDED_BY(mu) = -1;
     int16_t epoch ABSL_GUARDED_BY(mu) = 0;
     int32_t next_sequence ABSL_GUARDED_BY(mu) = 0;
+    // A producer id whose batch was given up on; the next Produce replaces
+    // it. Atomic, not under `mu`: producer callbacks set it, and `mu` may be
+    // held by a Produce waiting for buffer room that those callbacks free.
+    std::atomic<int64_t> given_up{-1};
   };
   PartitionProducer& ProducerFor(const TopicPartition& tp) {
     absl::MutexLock lock(&producers_mu_);
@@ -327,6 +335,13 @@ class StreamImpl final : public Stream {
   std::unique_ptr<Producer> producer_;
   std::unique_ptr<Fetcher> fetcher_;
   std::unique_ptr<compaction::JobsRunner> jobs_;
+  bool Closing() {
+    absl::MutexLock lock(&closing_mu_);
+    return closing_;
+  }
+
+  absl::Mutex closing_mu_;
+  bool closing_ ABSL_GUARDED_BY(closing_mu_) = false;
   absl::Mutex producers_mu_;
   std::map<TopicPartition, std::unique_ptr<PartitionProducer>> producers_
       ABSL_GUARDED_BY(producers_mu_);
@@ -441,6 +456,7 @@ void StreamImpl::ProduceAsync(const std::string& topic, int32_t partition,
   // that the producer commits them in sequence order.
   PartitionProducer& p = ProducerFor(tp);
   absl::MutexLock lock(&p.mu);
+  if (p.producer_id >= 0 && p.given_up.load() == p.producer_id) p.producer_id = -1;
   if (p.producer_id < 0) {
     absl::StatusOr<int64_t> id = NewProducerId();
     if (!id.ok()) return done(id.status());
@@ -476,19 +492,23 @@ void StreamImpl::Append(TopicPartition tp, std::shared_ptr<const std::string> ba
     // with the same bytes: the store keeps an idempotent batch once.
     const bool retriable = absl::IsUnavailable(status) || absl::IsAborted(status);
     if (retriable && attempt < options_.produce_attempts) {
-      retries_->After(absl::Milliseconds(50) * attempt,
-                      [this, tp, batch, attempt, producer_id, done = std::move(done)]() mutable {
-                        Append(tp, batch, attempt + 1, producer_id, std::move(done));
-                      });
-      return;
+      absl::MutexLock lock(&closing_mu_);
+      if (!closing_) {
+        retries_->After(absl::Milliseconds(50) * attempt,
+                        [this, tp, batch, attempt, producer_id, done]() mutable {
+                          if (Closing()) {
+                            return done(absl::UnavailableError("Produce: the Stream closed"));
+                          }
+                          Append(tp, batch, attempt + 1, producer_id, std::move(done));
+                        });
+        return;
+      }
     }
     if (producer_id >= 0) {
       // Given up: the partition's later sequences would never fit, so the
       // next Produce starts over under a new producer id (an unknown
       // producer's first batch is accepted at any sequence).
-      PartitionProducer& p = ProducerFor(tp);
-      absl::MutexLock lock(&p.mu);
-      if (p.producer_id == producer_id) p.producer_id = -1;
+      ProducerFor(tp).given_up = producer_id;
     }
     done(status);
   });

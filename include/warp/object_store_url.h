@@ -10,6 +10,7 @@
 #ifndef WARP_OBJECT_STORE_URL_H_
 #define WARP_OBJECT_STORE_URL_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,18 @@ namespace warp {
 // URL does not carry (timeouts, credentials, CA file).
 absl::StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(
     absl::string_view url, const S3Options& s3_defaults = {});
+
+// Opens the store a URL of a registered scheme names (the whole URL).
+using ObjectStoreFactory =
+    std::function<absl::StatusOr<std::unique_ptr<ObjectStore>>(absl::string_view url)>;
+
+// Makes OpenObjectStore("SCHEME://...") (and so warpd's --bucket and
+// StreamOptions::bucket_url) open stores with `factory`: a backend written
+// outside warp, e.g. `RegisterObjectStoreScheme("gcs", ...)`. SCHEME is
+// lower-case letters, digits, '+', '-' or '.', starting with a letter
+// (InvalidArgument otherwise); AlreadyExists for file, mem, s3 or a scheme
+// registered before. Thread-safe; call before opening.
+absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreFactory factory);
 
 // Parses an s3:// URL into options layered over `defaults`.
 absl::StatusOr<S3Options> ParseS3Url(absl::string_view url,

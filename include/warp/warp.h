@@ -7,6 +7,7 @@
 #include "warp/compactor.h"
 #include "warp/fetcher.h"
 #include "warp/garbage_collector.h"
+#include "warp/journal.h"
 #include "warp/kafka_error.h"
 #include "warp/local_object_store.h"
 #include "warp/log_cleaner.h"

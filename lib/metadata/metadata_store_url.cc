@@ -1,19 +1,35 @@
 // MetadataStore::Open: naming a store's journal by URL.
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "lib/base/scheme_registry.h"
 #include "lib/base/status_macros.h"
 #include "absl/strings/str_split.h"
 #include "lib/metadata/etcd/etcd_metadata_store.h"
 #include "lib/metadata/journaled_metadata_store.h"
 #include "lib/metadata/local_journal.h"
+#include "warp/journal.h"
 #include "warp/metadata_store.h"
 
 namespace warp {
+namespace {
+
+SchemeRegistry<JournalFactory>& Schemes() {
+  static auto* schemes = new SchemeRegistry<JournalFactory>({"mem", "local", "etcd", "etcds"});
+  return *schemes;
+}
+
+}  // namespace
+
+absl::Status RegisterJournalScheme(absl::string_view scheme, JournalFactory factory) {
+  return Schemes().Register(scheme, std::move(factory));
+}
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
     absl::string_view url, const MetadataStoreOptions& options) {
@@ -116,6 +132,11 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
                                            options, etcd_options);
   }
   if (url.empty()) return bad("the URL is empty");
+  if (std::optional<JournalFactory> factory = Schemes().Find(url)) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Journal> journal, (*factory)(url));
+    if (journal == nullptr) return bad("the registered journal factory returned nothing");
+    return metadata::NewJournaledMetadataStore(std::move(journal), options);
+  }
   return bad("unknown scheme");
 }
 

@@ -1,10 +1,14 @@
 #include "warp/object_store_url.h"
 
+#include <optional>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "lib/base/scheme_registry.h"
 #include "lib/base/status_macros.h"
 #include "lib/storage/s3/sigv4.h"
 #include "warp/local_object_store.h"
@@ -74,6 +78,19 @@ absl::StatusOr<S3Options> ParseS3Url(absl::string_view url,
   return options;
 }
 
+namespace {
+
+SchemeRegistry<ObjectStoreFactory>& Schemes() {
+  static auto* schemes = new SchemeRegistry<ObjectStoreFactory>({"file", "mem", "s3"});
+  return *schemes;
+}
+
+}  // namespace
+
+absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreFactory factory) {
+  return Schemes().Register(scheme, std::move(factory));
+}
+
 absl::StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(
     absl::string_view url, const S3Options& s3_defaults) {
   if (url == "mem://") return NewMemoryObjectStore();
@@ -95,6 +112,7 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(
     return OpenS3ObjectStore(options);
   }
   if (url.empty()) return UrlError(url, "the URL is empty");
+  if (std::optional<ObjectStoreFactory> factory = Schemes().Find(url)) return (*factory)(url);
   return UrlError(url, "unknown scheme");
 }
 

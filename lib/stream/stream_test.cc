@@ -360,5 +360,59 @@ TEST(StreamTest, IdempotentRetriesNeverStoreARecordTwice) {
   for (const std::string& v : stored) EXPECT_EQ(stored.count(v), 1u) << v << " twice";
 }
 
+// A journal written outside warp, with the public interface only.
+class VectorJournal final : public Journal {
+ public:
+  absl::StatusOr<RecoveredJournal> Recover() override { return RecoveredJournal{}; }
+  absl::StatusOr<uint64_t> Append(absl::Span<const std::string> entries) override {
+    entries_.insert(entries_.end(), entries.begin(), entries.end());
+    return entries_.size() - entries.size() + 1;
+  }
+  absl::Status SaveSnapshot(uint64_t, absl::string_view) override { return absl::OkStatus(); }
+
+ private:
+  std::vector<std::string> entries_;
+};
+
+// Backends of an application's own plug in by URL scheme.
+TEST(StreamTest, RegisteredSchemesOpenBackendsOfTheApplicationsOwn) {
+  std::atomic<int> stores{0}, journals{0};
+  ASSERT_TRUE(RegisterObjectStoreScheme("appstore", [&](absl::string_view url) {
+                ++stores;
+                EXPECT_EQ(url, "appstore://bucket-1");
+                return absl::StatusOr<std::unique_ptr<ObjectStore>>(NewMemoryObjectStore());
+              }).ok());
+  ASSERT_TRUE(RegisterJournalScheme("appjournal", [&](absl::string_view) {
+                ++journals;
+                return absl::StatusOr<std::unique_ptr<Journal>>(std::make_unique<VectorJournal>());
+              }).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(RegisterObjectStoreScheme("appstore", nullptr)) ||
+              absl::IsInvalidArgument(RegisterObjectStoreScheme("appstore", nullptr)));
+  auto factory = [](absl::string_view) {
+    return absl::StatusOr<std::unique_ptr<ObjectStore>>(NewMemoryObjectStore());
+  };
+  EXPECT_TRUE(absl::IsAlreadyExists(RegisterObjectStoreScheme("appstore", factory)));
+  EXPECT_TRUE(absl::IsAlreadyExists(RegisterObjectStoreScheme("s3", factory)));
+  EXPECT_TRUE(absl::IsAlreadyExists(RegisterObjectStoreScheme("file", factory)));
+  EXPECT_TRUE(absl::IsInvalidArgument(RegisterObjectStoreScheme("Gcs", factory)));
+  EXPECT_TRUE(absl::IsInvalidArgument(RegisterObjectStoreScheme("g/cs", factory)));
+  EXPECT_TRUE(absl::IsAlreadyExists(RegisterJournalScheme(
+      "etcd", [](absl::string_view) -> absl::StatusOr<std::unique_ptr<Journal>> {
+        return absl::UnimplementedError("no");
+      })));
+  StreamOptions options;
+  options.bucket_url = "appstore://bucket-1";
+  options.metadata_url = "appjournal://meta";
+  options.flush_interval = absl::Milliseconds(5);
+  auto stream = OpenOrDie(options);
+  EXPECT_EQ(stores, 1);
+  EXPECT_EQ(journals, 1);
+  ASSERT_TRUE(stream->CreateTopic("t", 1).ok());
+  ASSERT_EQ(*stream->Produce("t", 0, Values(0, 3)), 0);
+  EXPECT_EQ(stream->Fetch("t", 0, 0)->size(), 3u);
+  options.bucket_url = "unregistered://x";
+  EXPECT_TRUE(absl::IsInvalidArgument(Stream::Open(options).status()));
+}
+
 }  // namespace
 }  // namespace warp

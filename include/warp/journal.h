@@ -50,14 +50,14 @@ class Journal {
 };
 
 // Opens the journal a URL of a registered scheme names (the whole URL).
-using JournalFactory =
+using JournalOpener =
     std::function<absl::StatusOr<std::unique_ptr<Journal>>(absl::string_view url)>;
 
 // Makes MetadataStore::Open("SCHEME://...") open a store over the journal
 // `factory` returns. SCHEME is lower-case letters, digits, '+', '-' or '.',
 // starting with a letter (InvalidArgument otherwise); AlreadyExists for a
 // built-in or already registered scheme. Thread-safe; call before opening.
-absl::Status RegisterJournalScheme(absl::string_view scheme, JournalFactory factory);
+absl::Status RegisterJournalScheme(absl::string_view scheme, JournalOpener factory);
 
 }  // namespace warp
 

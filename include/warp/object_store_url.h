@@ -27,7 +27,7 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(
     absl::string_view url, const S3Options& s3_defaults = {});
 
 // Opens the store a URL of a registered scheme names (the whole URL).
-using ObjectStoreFactory =
+using ObjectStoreOpener =
     std::function<absl::StatusOr<std::unique_ptr<ObjectStore>>(absl::string_view url)>;
 
 // Makes OpenObjectStore("SCHEME://...") (and so warpd's --bucket and
@@ -36,7 +36,7 @@ using ObjectStoreFactory =
 // lower-case letters, digits, '+', '-' or '.', starting with a letter
 // (InvalidArgument otherwise); AlreadyExists for file, mem, s3 or a scheme
 // registered before. Thread-safe; call before opening.
-absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreFactory factory);
+absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreOpener factory);
 
 // Parses an s3:// URL into options layered over `defaults`.
 absl::StatusOr<S3Options> ParseS3Url(absl::string_view url,

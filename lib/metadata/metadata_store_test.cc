@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "lib/metadata/testing/metadata_store_conformance.h"
+#include "warp/testing/metadata_store_conformance.h"
 
 namespace warp {
 namespace {

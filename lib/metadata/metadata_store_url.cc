@@ -20,14 +20,14 @@
 namespace warp {
 namespace {
 
-SchemeRegistry<JournalFactory>& Schemes() {
-  static auto* schemes = new SchemeRegistry<JournalFactory>({"mem", "local", "etcd", "etcds"});
+SchemeRegistry<JournalOpener>& Schemes() {
+  static auto* schemes = new SchemeRegistry<JournalOpener>({"mem", "local", "etcd", "etcds"});
   return *schemes;
 }
 
 }  // namespace
 
-absl::Status RegisterJournalScheme(absl::string_view scheme, JournalFactory factory) {
+absl::Status RegisterJournalScheme(absl::string_view scheme, JournalOpener factory) {
   return Schemes().Register(scheme, std::move(factory));
 }
 
@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(
                                            options, etcd_options);
   }
   if (url.empty()) return bad("the URL is empty");
-  if (std::optional<JournalFactory> factory = Schemes().Find(url)) {
+  if (std::optional<JournalOpener> factory = Schemes().Find(url)) {
     ASSIGN_OR_RETURN(std::unique_ptr<Journal> journal, (*factory)(url));
     if (journal == nullptr) return bad("the registered journal factory returned nothing");
     return metadata::NewJournaledMetadataStore(std::move(journal), options);

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "lib/storage/testing/object_store_conformance.h"
+#include "warp/testing/object_store_conformance.h"
 #include "warp/fault_injection.h"
 #include "warp/memory_object_store.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/storage/testing/object_store_conformance.h"
+#include "warp/testing/object_store_conformance.h"
 
 namespace warp {
 namespace {

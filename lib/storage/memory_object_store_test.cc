@@ -1,6 +1,6 @@
 #include "warp/memory_object_store.h"
 
-#include "lib/storage/testing/object_store_conformance.h"
+#include "warp/testing/object_store_conformance.h"
 
 namespace warp {
 namespace {

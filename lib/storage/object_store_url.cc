@@ -80,14 +80,14 @@ absl::StatusOr<S3Options> ParseS3Url(absl::string_view url,
 
 namespace {
 
-SchemeRegistry<ObjectStoreFactory>& Schemes() {
-  static auto* schemes = new SchemeRegistry<ObjectStoreFactory>({"file", "mem", "s3"});
+SchemeRegistry<ObjectStoreOpener>& Schemes() {
+  static auto* schemes = new SchemeRegistry<ObjectStoreOpener>({"file", "mem", "s3"});
   return *schemes;
 }
 
 }  // namespace
 
-absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreFactory factory) {
+absl::Status RegisterObjectStoreScheme(absl::string_view scheme, ObjectStoreOpener factory) {
   return Schemes().Register(scheme, std::move(factory));
 }
 
@@ -112,7 +112,7 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> OpenObjectStore(
     return OpenS3ObjectStore(options);
   }
   if (url.empty()) return UrlError(url, "the URL is empty");
-  if (std::optional<ObjectStoreFactory> factory = Schemes().Find(url)) return (*factory)(url);
+  if (std::optional<ObjectStoreOpener> factory = Schemes().Find(url)) return (*factory)(url);
   return UrlError(url, "unknown scheme");
 }
 

@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "lib/metadata/etcd/etcd_client.h"
 #include "lib/metadata/testing/group_commit_checks.h"
-#include "lib/metadata/testing/metadata_store_conformance.h"
+#include "warp/testing/metadata_store_conformance.h"
 #include "tests/util/etcd.h"
 
 namespace warp {

@@ -1,4 +1,4 @@
-#include "lib/metadata/testing/metadata_store_conformance.h"
+#include "warp/testing/metadata_store_conformance.h"
 
 #include <algorithm>
 #include <atomic>

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/storage/s3/s3_errors.h"
-#include "lib/storage/testing/object_store_conformance.h"
+#include "warp/testing/object_store_conformance.h"
 #include "tests/util/s3rver.h"
 
 namespace warp {

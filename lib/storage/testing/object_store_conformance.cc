@@ -1,4 +1,4 @@
-#include "lib/storage/testing/object_store_conformance.h"
+#include "warp/testing/object_store_conformance.h"
 
 #include <random>
 #include <thread>

@@ -5,8 +5,8 @@
 //   INSTANTIATE_TEST_SUITE_P(Memory, ObjectStoreConformanceTest,
 //       ::testing::Values(ObjectStoreFactory{"memory", [] { ... }}),
 //       ObjectStoreFactoryName);
-#ifndef WARP_LIB_STORAGE_TESTING_OBJECT_STORE_CONFORMANCE_H_
-#define WARP_LIB_STORAGE_TESTING_OBJECT_STORE_CONFORMANCE_H_
+#ifndef WARP_TESTING_OBJECT_STORE_CONFORMANCE_H_
+#define WARP_TESTING_OBJECT_STORE_CONFORMANCE_H_
 
 #include <functional>
 #include <memory>
@@ -56,4 +56,4 @@ class ObjectStoreConformanceTest
 
 }  // namespace warp
 
-#endif  // WARP_LIB_STORAGE_TESTING_OBJECT_STORE_CONFORMANCE_H_
+#endif  // WARP_TESTING_OBJECT_STORE_CONFORMANCE_H_

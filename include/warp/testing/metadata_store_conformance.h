@@ -1,7 +1,7 @@
 // The MetadataStore conformance suite, written once and instantiated per
 // journal (mem://, local://, and etcd:// when it lands). Test-only.
-#ifndef WARP_LIB_METADATA_TESTING_METADATA_STORE_CONFORMANCE_H_
-#define WARP_LIB_METADATA_TESTING_METADATA_STORE_CONFORMANCE_H_
+#ifndef WARP_TESTING_METADATA_STORE_CONFORMANCE_H_
+#define WARP_TESTING_METADATA_STORE_CONFORMANCE_H_
 
 #include <functional>
 #include <memory>
@@ -35,4 +35,4 @@ class MetadataStoreConformanceTest
 
 }  // namespace warp
 
-#endif  // WARP_LIB_METADATA_TESTING_METADATA_STORE_CONFORMANCE_H_
+#endif  // WARP_TESTING_METADATA_STORE_CONFORMANCE_H_
